@@ -1,0 +1,143 @@
+"""The ``iioe`` command line: parses options and forwards to the package's functions.
+
+Heavy libraries (nbgrader, nbformat, pandas, jupyter) are imported inside the commands that use them,
+so ``iioe --help`` stays fast. Every ``IioeError`` becomes one line on stderr and its exit code.
+"""
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from iioe_nb import __version__
+from iioe_nb.errors import IioeError
+from iioe_nb.messages import _, set_language
+
+LANG_CHOICE = click.Choice(["en", "fr", "zh"])
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except IioeError as exc:
+            click.echo(f"iioe: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+def _project(ctx: click.Context):
+    from iioe_nb.paths import Project
+
+    return Project.discover(ctx.obj.get("root"))
+
+
+def _langs(value: str | None) -> list[str]:
+    from iioe_nb.errors import UsageError
+    from iioe_nb.paths import LANGUAGES
+
+    if not value:
+        return list(LANGUAGES)
+    langs = [v.strip() for v in value.split(",") if v.strip()]
+    for lang in langs:
+        if lang not in LANGUAGES:
+            raise UsageError(_("Unknown language '{lang}': use en, fr or zh.", lang=lang))
+    return langs
+
+
+def _emit_json(data) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True))
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="iioe")
+@click.option("--root", envvar="IIOE_ROOT", type=click.Path(file_okay=False),
+              help="Course repository (default: current directory).")
+@click.option("--lang", envvar="IIOE_LANG", type=LANG_CHOICE, help="Language of messages: en, fr or zh.")
+@click.pass_context
+def cli(ctx: click.Context, root: str | None, lang: str | None) -> None:
+    """IIOE Notebooks: build, check and publish trilingual training modules."""
+    ctx.ensure_object(dict)
+    ctx.obj["root"] = root
+    ctx.obj["lang"] = set_language(lang)
+
+
+# ------------------------------------------------------------------------------------- catalog
+@cli.group(cls=_Group)
+def catalog() -> None:
+    """Courses, modules, programmes and competencies."""
+
+
+@catalog.command("list")
+@click.option("--track", type=click.Choice(["discipline", "tvet", "teacher-pd"]))
+@click.option("--programme", type=click.Choice(["regular", "advanced", "special"]))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.pass_context
+def catalog_list(ctx, track, programme, as_json) -> None:
+    """List the courses."""
+    from iioe_nb import console
+    from iioe_nb.catalog import load_catalog
+
+    cat = load_catalog(_project(ctx))
+    courses = [c for c in cat.courses if (not track or c.track == track) and (not programme or c.programme == programme)]
+    if as_json:
+        _emit_json([c.model_dump() for c in courses])
+    else:
+        console.print_course_list(courses, ctx.obj["lang"])
+
+
+@catalog.command("show")
+@click.argument("course")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.pass_context
+def catalog_show(ctx, course, as_json) -> None:
+    """Show one course with its modules."""
+    from iioe_nb import console
+    from iioe_nb.catalog import load_catalog
+
+    c = load_catalog(_project(ctx)).course(course)
+    if as_json:
+        _emit_json(c.model_dump())
+    else:
+        console.print_course(c, ctx.obj["lang"])
+
+
+@catalog.command("competencies")
+@click.pass_context
+def catalog_competencies(ctx) -> None:
+    """List the ICT CFT v3 competency codes."""
+    from iioe_nb import console
+
+    console.print_competencies(ctx.obj["lang"])
+
+
+@catalog.command("validate")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.pass_context
+def catalog_validate(ctx, as_json) -> None:
+    """Check every catalog file and its references; non-zero exit on any error."""
+    from iioe_nb.catalog import read_catalog
+
+    project = _project(ctx)
+    cat, problems = read_catalog(project)
+    errors = [p for p in problems if p.severity == "error"]
+    if as_json:
+        _emit_json([{"file": str(p.path), "line": p.line, "severity": p.severity, "message": p.message}
+                    for p in problems])
+    else:
+        for p in problems:
+            click.echo(p.format(project.root), err=True)
+        if not errors:
+            click.echo(_("Catalog OK: {courses} courses, {modules} modules, {programmes} programmes.",
+                         courses=len(cat.courses), modules=len(cat.modules), programmes=len(cat.programmes)))
+    if errors:
+        ctx.exit(3)
+
+
+def main() -> None:
+    """Console entry point."""
+    cli(prog_name="iioe", obj={})
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

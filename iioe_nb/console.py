@@ -1,0 +1,70 @@
+"""What the command line shows people: tables and progress in their language (rich)."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from iioe_nb import cft
+from iioe_nb.messages import _
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+TRACKS = {"discipline": "discipline", "tvet": "TVET", "teacher-pd": "teacher PD"}
+
+
+def _track(track: str) -> str:
+    return _(TRACKS[track])
+
+
+def print_course_list(courses, lang: str) -> None:
+    table = Table(title=_("Courses"), show_lines=False)
+    for header in (_("Course"), _("Title"), _("Track"), _("Programme"), _("Modules"), _("Hours")):
+        table.add_column(header)
+    for c in courses:
+        prog = _(c.programme) + (f" ({c.series})" if c.series else "")
+        table.add_row(c.id, c.title.get(lang), _track(c.track), prog, str(len(c.modules)), f"{c.hours:g}")
+    out.print(table)
+
+
+def print_course(course, lang: str) -> None:
+    out.print(f"[bold]{course.title.get(lang)}[/bold] ({course.id})")
+    out.print(course.summary.get(lang))
+    prog = _(course.programme) + (f" ({course.series})" if course.series else "")
+    out.print(_("Track: {track} · Programme: {programme} · {hours} hours · Languages: {langs}",
+                track=_track(course.track), programme=prog, hours=f"{course.hours:g}", langs=", ".join(course.languages)))
+    if course.prerequisites:
+        out.print(_("Prerequisites: {courses}", courses=", ".join(course.prerequisites)))
+    table = Table()
+    for header in ("#", _("Module"), _("Title"), _("Minutes"), _("Points"), _("Competencies")):
+        table.add_column(header)
+    for i, m in enumerate(course.modules, 1):
+        comps = ", ".join(f"{code} {cft.name(code, lang)}" for code in m.competencies)
+        table.add_row(str(i), m.id, m.title.get(lang), str(m.minutes), f"{m.points:g}", comps)
+    out.print(table)
+
+
+def print_competencies(lang: str) -> None:
+    table = Table(title=_("ICT Competency Framework for Teachers (UNESCO, version 3)"))
+    for header in (_("Code"), _("Aspect"), _("Level"), _("Competency")):
+        table.add_column(header)
+    for comp in cft.framework().values():
+        table.add_row(comp.code, comp.aspect_names[lang], comp.level_names[lang], comp.name(lang))
+    out.print(table)
+
+
+@contextmanager
+def progress(description: str, total: int, enabled: bool = True) -> Iterator:
+    """A progress bar with ETA on stderr; yields ``advance(n=1)``. Silent for tiny jobs."""
+    if not enabled or total <= 2:
+        yield lambda n=1: None
+        return
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=False)
+    with bar:
+        task = bar.add_task(description, total=total)
+        yield lambda n=1: bar.advance(task, n)
