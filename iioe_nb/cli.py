@@ -134,6 +134,73 @@ def catalog_validate(ctx, as_json) -> None:
         ctx.exit(3)
 
 
+# ---------------------------------------------------------------------------------------- i18n
+@cli.group(cls=_Group)
+def i18n() -> None:
+    """Translations of the modules (gettext PO files)."""
+
+
+@i18n.command("extract")
+@click.argument("modules", nargs=-1)
+@click.pass_context
+def i18n_extract(ctx, modules) -> None:
+    """Create or update source/MODULE/locale/{fr,zh}.po from the English notebooks."""
+    from iioe_nb import i18n as i18n_mod
+    from iioe_nb.catalog import load_catalog
+
+    project = _project(ctx)
+    for module in load_catalog(project).select_modules(modules):
+        changed = i18n_mod.extract(project, module)
+        for lang, did in changed.items():
+            path = project.po_file(module, lang).relative_to(project.root)
+            click.echo(_("updated {file}", file=path) if did else _("unchanged {file}", file=path))
+
+
+@i18n.command("status")
+@click.argument("modules", nargs=-1)
+@click.option("--strict", is_flag=True, help="Exit non-zero unless every message is translated.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.pass_context
+def i18n_status(ctx, modules, strict, as_json) -> None:
+    """Translated, fuzzy and missing messages per module and language."""
+    from iioe_nb import console
+    from iioe_nb import i18n as i18n_mod
+    from iioe_nb.catalog import load_catalog
+
+    project = _project(ctx)
+    rows = [row for m in load_catalog(project).select_modules(modules) for row in i18n_mod.status(project, m)]
+    if as_json:
+        _emit_json([dict(module=r.module, lang=r.lang, translated=r.translated, fuzzy=r.fuzzy, missing=r.missing,
+                         percent=round(r.percent, 1)) for r in rows])
+    else:
+        console.print_i18n_status(rows)
+    incomplete = [r for r in rows if r.translated < r.total]
+    if strict and incomplete:
+        click.echo(_("{n} module translation(s) are not complete: translate the fuzzy and missing messages.",
+                     n=len(incomplete)), err=True)
+        ctx.exit(5)
+
+
+# --------------------------------------------------------------------------------------- build
+@cli.command("build")
+@click.argument("modules", nargs=-1)
+@click.option("--lang", "langs", help="Languages to build, comma-separated (default: en,fr,zh).")
+@click.option("--check", is_flag=True, help="Build nothing; exit non-zero and name what is stale.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.pass_context
+def build_cmd(ctx, modules, langs, check, as_json) -> None:
+    """Build release/MODULE-LANG/ nbgrader assignments from source/ and the translations."""
+    from iioe_nb import build as build_mod
+    from iioe_nb import console
+
+    report = build_mod.build(_project(ctx), list(modules), _langs(langs) if langs else None, check=check,
+                             show_progress=not as_json)
+    if as_json:
+        _emit_json(report.__dict__)
+    else:
+        console.print_build_report(report, check)
+
+
 def main() -> None:
     """Console entry point."""
     cli(prog_name="iioe", obj={})

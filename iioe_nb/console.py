@@ -57,6 +57,29 @@ def print_competencies(lang: str) -> None:
     out.print(table)
 
 
+def print_i18n_status(rows) -> None:
+    table = Table(title=_("Translations"))
+    for header in (_("Module"), _("Language"), _("Translated"), _("Fuzzy"), _("Missing"), "%"):
+        table.add_column(header, justify="left" if header in (_("Module"), _("Language")) else "right")
+    for r in rows:
+        style = "" if r.translated == r.total else "yellow"
+        table.add_row(r.module, r.lang, str(r.translated), str(r.fuzzy), str(r.missing), f"{r.percent:.0f}", style=style)
+    out.print(table)
+
+
+def print_build_report(report, check: bool) -> None:
+    if check:
+        out.print(_("release/ is up to date ({n} assignments).", n=len(report.skipped)))
+        return
+    for aid, missing in sorted(report.untranslated.items()):
+        err.print(_("{aid}: {n} message(s) left in English (untranslated or fuzzy).", aid=aid, n=len(missing)))
+    for line in report.warnings:
+        err.print(_("warning: {line}", line=line))
+    for aid in report.removed:
+        out.print(_("removed release/{aid} (no longer in the catalog)", aid=aid))
+    out.print(_("Built {built}, up to date {skipped}.", built=len(report.built), skipped=len(report.skipped)))
+
+
 @contextmanager
 def progress(description: str, total: int, enabled: bool = True) -> Iterator:
     """A progress bar with ETA on stderr; yields ``advance(n=1)``. Silent for tiny jobs."""

@@ -47,6 +47,11 @@ def _(message: str, **values: object) -> str:
     return text.format(**values) if values else text
 
 
+def gettext_in(lang: str, message: str) -> str:
+    """``message`` in ``lang`` whatever the current language (e.g. answer stubs of a release)."""
+    return gettext.translation(DOMAIN, LOCALE_DIR, languages=[normalise_language(lang)], fallback=True).gettext(message)
+
+
 def N_(message: str) -> str:
     """Mark a message for extraction where it is translated later (e.g. table headers)."""
     return message
