@@ -301,7 +301,7 @@ def _cross_check(catalog: Catalog, nodes: dict, prog_node, project: Project) -> 
                 problems.append(Problem(path, at("modules", mi, "assignment"),
                                         _("assignment '{assignment}' must equal the module id '{module}'.",
                                           assignment=module.assignment, module=module.id)))
-            problems += _check_module_source(project, path, at("modules", mi), module)
+            problems += _check_module_source(project, path, lambda *loc, _mi=mi: at("modules", _mi, *loc), module)
         missing = sorted(module_codes - set(course.competencies))
         if missing:
             problems.append(Problem(path, at("competencies"),
@@ -361,11 +361,11 @@ def _prerequisite_cycles(catalog: Catalog, nodes: dict) -> list[Problem]:
     return problems
 
 
-def _check_module_source(project: Project, path: Path, line: int | None, module: Module) -> list[Problem]:
+def _check_module_source(project: Project, path: Path, at, module: Module) -> list[Problem]:
     """The module's notebook exists, its points add up and it imports only the packages declared."""
     nb_path = project.module_notebook(module.id)
     if not nb_path.is_file():
-        return [Problem(path, line, _("module '{module}' has no source notebook {notebook}: create it or remove the module.",
+        return [Problem(path, at("id"), _("module '{module}' has no source notebook {notebook}: create it or remove the module.",
                                       module=module.id, notebook=nb_path.relative_to(project.root)))]
     try:
         nb = json.loads(nb_path.read_text(encoding="utf-8"))
@@ -382,12 +382,12 @@ def _check_module_source(project: Project, path: Path, line: int | None, module:
         if cell.get("cell_type") == "code":
             imports |= _imports("".join(cell.get("source") or ""))
     if abs(points - module.points) > 1e-9:
-        problems.append(Problem(path, line, _("module '{module}' declares {declared} points but its notebook has {actual}: set points to {actual}.",
+        problems.append(Problem(path, at("points"), _("module '{module}' declares {declared} points but its notebook has {actual}: set points to {actual}.",
                                               module=module.id, declared=_num(module.points), actual=_num(points))))
     third_party = sorted(i for i in imports if i not in sys.stdlib_module_names and i != "iioe_check")
     undeclared = [p for p in third_party if p not in module.packages]
     if undeclared:
-        problems.append(Problem(path, line, _("module '{module}' imports {packages} but does not list it under packages.",
+        problems.append(Problem(path, at("packages"), _("module '{module}' imports {packages} but does not list it under packages.",
                                               module=module.id, packages=", ".join(undeclared))))
     return problems
 

@@ -201,6 +201,48 @@ def build_cmd(ctx, modules, langs, check, as_json) -> None:
         console.print_build_report(report, check)
 
 
+@cli.command("verify")
+@click.argument("modules", nargs=-1)
+@click.option("--lang", "langs", help="Languages to verify, comma-separated (default: all).")
+@click.option("--workers", type=int, help="Notebooks run at once (default: one per core).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.pass_context
+def verify_cmd(ctx, modules, langs, workers, as_json) -> None:
+    """Run solutions (tests pass), untouched releases (tests fail) and scan releases for leaks."""
+    from iioe_nb import console
+    from iioe_nb import verify as verify_mod
+
+    findings = verify_mod.verify(_project(ctx), list(modules), _langs(langs) if langs else None, workers,
+                                 show_progress=not as_json)
+    if as_json:
+        _emit_json([f.__dict__ for f in findings])
+    else:
+        console.print_verify(findings)
+
+
+@cli.command("bundle")
+@click.argument("course")
+@click.option("--lang", "lang", type=LANG_CHOICE, required=True, help="Language of the bundle.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Folder for the zip (default: workspace bundles/).")
+@click.option("--no-pdf", is_flag=True, help="Leave out the printable PDF worksheets.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.pass_context
+def bundle_cmd(ctx, course, lang, out_dir, no_pdf, as_json) -> None:
+    """Zip a course in one language for offline use: notebooks, data, HTML pages, PDF worksheets."""
+    from pathlib import Path
+
+    from iioe_nb import bundle as bundle_mod
+
+    project = _project(ctx)
+    result = bundle_mod.make_bundle(project, course, lang, Path(out_dir) if out_dir else project.bundles_dir,
+                                    pdf=not no_pdf, show_progress=not as_json)
+    if as_json:
+        _emit_json({"path": str(result.path), "size": result.size, "modules": result.modules, "pdf": result.pdf})
+    else:
+        click.echo(_("Wrote {path}: {modules} module(s), {size} KB.", path=result.path, modules=result.modules,
+                     size=f"{result.size / 1024:,.0f}"))
+
+
 def main() -> None:
     """Console entry point."""
     cli(prog_name="iioe", obj={})

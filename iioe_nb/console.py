@@ -80,6 +80,16 @@ def print_build_report(report, check: bool) -> None:
     out.print(_("Built {built}, up to date {skipped}.", built=len(report.built), skipped=len(report.skipped)))
 
 
+def print_verify(findings) -> None:
+    solutions = [f for f in findings if f.check == "solution"]
+    releases = [f for f in findings if f.check == "release"]
+    slowest = max(solutions, key=lambda f: f.seconds, default=None)
+    out.print(_("Verified {modules} module(s): solutions pass, {releases} untouched release notebook(s) fail every test, no leaks.",
+                modules=len(solutions), releases=len(releases)))
+    if slowest is not None:
+        out.print(_("Slowest solution: {module} ({s:.1f} s).", module=slowest.module, s=slowest.seconds))
+
+
 @contextmanager
 def progress(description: str, total: int, enabled: bool = True) -> Iterator:
     """A progress bar with ETA on stderr; yields ``advance(n=1)``. Silent for tiny jobs."""

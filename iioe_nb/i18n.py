@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,9 +42,48 @@ def source_messages(project: Project, module: str) -> list[translation.Message]:
     return translation.extract(read_notebook_json(path), str(path))
 
 
+_PO_LINE = re.compile(r'^(?:(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+)?"(?:[^"\\]|\\.)*"\s*$')
+
+
+def lint_po(text: str) -> tuple[int, str] | None:
+    """First syntax problem of a PO file as (line, problem); Babel silently drops what it cannot read."""
+    seen: dict[tuple[str, str], int] = {}
+    ctxt, msgid, key, start = "", None, None, 0
+    for n, raw in enumerate(text.split("\n"), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            if line.startswith("#~"):
+                continue
+            if msgid is not None and not line:
+                msgid = None
+            continue
+        if not _PO_LINE.match(line):
+            return n, _("not a quoted string or a PO keyword line (an unclosed quote?)")
+        word = line.split(None, 1)[0]
+        if word == "msgctxt":
+            ctxt, key, start = "", "ctxt", n
+        elif word == "msgid":
+            msgid, key, start = "", "id", n
+        elif word.startswith("msgstr") and msgid is not None:
+            pair = (ctxt, msgid)
+            if pair in seen and msgid:
+                return start, _("the same msgid appears twice (also on line {line})", line=seen[pair])
+            seen[pair] = start
+            ctxt, key = "", "str"
+        if key == "id" and msgid is not None:
+            msgid += line[line.index('"'):]
+        elif key == "ctxt":
+            ctxt += line[line.index('"'):]
+    return None
+
+
 def read_catalog(path: Path, lang: str) -> Catalog:
     """A PO file (``TranslationError`` naming the file and line when it is broken)."""
     try:
+        problem = lint_po(path.read_text(encoding="utf-8"))
+        if problem:
+            raise TranslationError(_("{file}:{line}: broken PO file: {problem}", file=path, line=problem[0],
+                                     problem=problem[1]))
         with path.open("rb") as f:
             return read_po(f, locale=lang, abort_invalid=True)
     except PoFileError as exc:

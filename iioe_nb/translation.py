@@ -83,12 +83,14 @@ def _markdown_parts(source: str) -> list[tuple[bool, str]]:
     buf: list[str] = []
     for line in source.split("\n"):
         if MARK_SCHEME.match(line):
-            parts.append((False, "\n".join(buf)))
+            if buf:
+                parts.append((False, "\n".join(buf)))
             parts.append((True, line))
             buf = []
         else:
             buf.append(line)
-    parts.append((False, "\n".join(buf)))
+    if buf:
+        parts.append((False, "\n".join(buf)))
     return parts
 
 

@@ -1,0 +1,204 @@
+"""``iioe verify``: the modules teach what they claim and leak nothing.
+
+Three checks, each failure naming module, language and cell:
+
+(a) the English source notebook, run with its solutions in a real kernel: no cell raises and every
+    autograded test passes, in under ``SOLUTION_SECONDS``;
+(b) every release notebook, run as a trainee who did nothing: every autograded test fails;
+(c) a leak scan of the release folders: no solution code, hidden tests, nbgrader markers or mark schemes.
+
+Notebooks run in parallel, one kernel per notebook, in worker processes.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from iioe_nb import build, translation
+from iioe_nb.catalog import load_catalog
+from iioe_nb.errors import VerifyError
+from iioe_nb.messages import _
+from iioe_nb.paths import CHECK_MODULE, Project
+
+SOLUTION_SECONDS = 10.0
+CELL_TIMEOUT = 60
+MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS",
+           "BEGIN MARK SCHEME", "END MARK SCHEME")
+_MIN_LEAK_LINE = 16
+
+
+@dataclass
+class Finding:
+    module: str
+    lang: str
+    check: str          # solution | release | leak
+    problems: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+# ------------------------------------------------------------------------------------ execution
+
+
+def _run_notebook(nb: dict, folder: str) -> tuple[dict, float]:
+    """Execute ``nb`` with ``folder`` as working directory; returns it with outputs and the seconds
+    spent executing cells (kernel start and shutdown excluded)."""
+    import nbformat
+    from jupyter_client import KernelManager
+    from nbclient import NotebookClient
+
+    node = nbformat.reads(json.dumps(nb), as_version=4)
+    # IPC sockets in the notebook's own folder: no TCP port, and no warning about one
+    km = KernelManager(kernel_name="python3", transport="ipc", ip=os.path.join(folder, ".kernel"))
+    client = NotebookClient(node, km=km, timeout=CELL_TIMEOUT, kernel_name="python3", allow_errors=True,
+                            shutdown_kernel="immediate",
+                            resources={"metadata": {"path": folder}})
+    try:
+        with client.setup_kernel(cleanup_kc=True):
+            start = time.perf_counter()
+            for index, cell in enumerate(node.cells):
+                client.execute_cell(cell, index)
+            seconds = time.perf_counter() - start
+    finally:
+        if km.has_kernel:
+            km.shutdown_kernel(now=True)
+    return node, seconds
+
+
+def _errors(cell) -> list[str]:
+    return [f"{o.get('ename')}: {o.get('evalue')}"[:200] for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+
+
+def _label(cell) -> str:
+    meta = translation.nbgrader_meta(cell)
+    return f"{meta['grade_id']} ({cell.get('id')})" if meta.get("grade_id") else str(cell.get("id"))
+
+
+def _task(kind: str, module: str, lang: str, nb: dict, folder: str) -> Finding:
+    finding = Finding(module, lang, kind)
+    try:
+        done, finding.seconds = _run_notebook(nb, folder)
+    except Exception as exc:  # a kernel that dies or times out is a finding, not a crash
+        finding.problems.append(_("the notebook could not be run: {problem}", problem=str(exc).strip().splitlines()[-1][:200]))
+        return finding
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    for cell in done.cells:
+        if cell.cell_type != "code":
+            continue
+        graded = translation.nbgrader_meta(cell).get("grade")
+        errors = _errors(cell)
+        if kind == "solution" and errors:
+            what = _("test fails with the solution") if graded else _("cell raises with the solution")
+            finding.problems.append(f"{_label(cell)}: {what}: {errors[0]}")
+        elif kind == "release" and graded and not errors:
+            finding.problems.append(f"{_label(cell)}: {_('test passes on the untouched notebook: it tests nothing the trainee writes')}")
+    if kind == "solution" and finding.seconds > SOLUTION_SECONDS:
+        finding.problems.append(_("the solution takes {s:.1f} s to run; keep it under {limit:.0f} s.",
+                                  s=finding.seconds, limit=SOLUTION_SECONDS))
+    return finding
+
+
+def _stage(files: list[tuple[Path, str]], nb_name: str, nb: dict) -> str:
+    folder = tempfile.mkdtemp(prefix="iioe-verify-")
+    for src, rel in files:
+        dest = Path(folder) / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, dest)
+    (Path(folder) / nb_name).write_text(json.dumps(nb), encoding="utf-8")
+    return folder
+
+
+# ----------------------------------------------------------------------------------------- leaks
+
+
+def _regions(nb: dict) -> list[tuple[str, str]]:
+    """(what, line) for each line a trainee must never see, from a language source notebook."""
+    out = []
+    for cell in nb["cells"]:
+        meta, src = translation.nbgrader_meta(cell), translation.cell_source(cell)
+        if cell["cell_type"] == "markdown" and meta.get("solution"):
+            out += [("model answer", line) for line in src.split("\n")]
+            continue
+        inside = None
+        for line in src.split("\n"):
+            s = line.strip()
+            if "BEGIN SOLUTION" in s:
+                inside = "solution"
+            elif "BEGIN HIDDEN TESTS" in s:
+                inside = "hidden test"
+            elif "BEGIN MARK SCHEME" in s:
+                inside = "mark scheme"
+            elif any(m in s for m in ("END SOLUTION", "END HIDDEN TESTS", "END MARK SCHEME")):
+                inside = None
+            elif inside:
+                out.append((inside, line))
+    return out
+
+
+def leak_scan(release_text: str, language_source: dict) -> list[str]:
+    """Problems found in a release notebook's text, given the language source it came from."""
+    problems = [_("marker '{marker}' left in the release", marker=m) for m in MARKERS if m in release_text]
+    visible = "\n".join(translation.cell_source(c) for c in language_source["cells"])
+    secret = _regions(language_source)
+    outside = visible
+    for _what, line in secret:
+        outside = outside.replace(line, "")
+    for what, line in secret:
+        s = line.strip()
+        # a line that also stands outside the secret regions (a worked example) is no leak
+        if len(s) >= _MIN_LEAK_LINE and s not in outside and s in release_text:
+            problems.append(_("{what} line leaked into the release: {line!r}", what=_(what), line=s[:80]))
+    return problems
+
+
+# ------------------------------------------------------------------------------------- the run
+
+
+def verify(project: Project, modules: list[str] | None = None, langs: list[str] | None = None,
+           workers: int | None = None, show_progress: bool = True) -> list[Finding]:
+    """Run the three checks; raises ``VerifyError`` listing every problem, else returns the findings."""
+    import multiprocessing
+
+    from iioe_nb.console import progress
+
+    catalog = load_catalog(project)
+    items = build.plan(project, catalog, modules, langs)
+    build.build(project, modules, langs, check=True)  # verifying a stale release would prove nothing
+    findings: list[Finding] = []
+    jobs = []
+    for module in dict.fromkeys(i.module for i in items):
+        src = project.module_notebook(module)
+        nb = json.loads(src.read_text(encoding="utf-8"))
+        files = [(p, str(p.relative_to(project.module_dir(module)))) for p in project.module_data_files(module)]
+        files.append((build.SHIPPED_CHECK, CHECK_MODULE))
+        jobs.append(("solution", module, "en", nb, _stage(files, src.name, nb)))
+    for item in items:
+        folder = project.release_module_dir(item.module, item.lang)
+        nb_path = project.release_notebook(item.module, item.lang)
+        text = nb_path.read_text(encoding="utf-8")
+        lang_source, _missing = build.language_notebook(project, item)
+        leak = Finding(item.module, item.lang, "leak", leak_scan(text, lang_source))
+        findings.append(leak)
+        files = [(p, str(p.relative_to(folder))) for p in sorted(folder.rglob("*")) if p.is_file() and p != nb_path]
+        jobs.append(("release", item.module, item.lang, json.loads(text), _stage(files, nb_path.name, json.loads(text))))
+
+    workers = workers or max(1, min(len(jobs), os.cpu_count() or 1))
+    ctx = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        futures = [pool.submit(_task, *job) for job in jobs]
+        with progress(_("Verifying"), len(futures), show_progress) as advance:
+            for fut in as_completed(futures):
+                findings.append(fut.result())
+                advance()
+    findings.sort(key=lambda f: (f.module, f.lang, f.check))
+    bad = [f for f in findings if f.problems]
+    if bad:
+        lines = [f"{f.module} [{f.lang}] {_(f.check)}: {p}" for f in bad for p in f.problems]
+        raise VerifyError(_("{n} problem(s) found:\n  {lines}", n=len(lines), lines="\n  ".join(lines)))
+    return findings
