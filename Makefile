@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test test-quick test-slow system-deps clean
+.PHONY: setup demo test test-quick system-deps messages clean
 
 setup: $(STAMP)
 
@@ -34,6 +34,19 @@ test: setup system-deps
 
 test-quick: setup
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -m "not slow" -q
+
+# The package's own messages: extract from the code, merge into fr/zh, compile (.mo files are committed).
+messages: setup
+	$(BIN)/pybabel extract --no-wrap --sort-by-file --project "IIOE Notebooks" --copyright-holder "IIOE" \
+		-k _ -k N_ -k gettext_in:2 -o iioe_nb/locale/iioe.pot iioe_nb
+	for lang in fr zh; do \
+		if [ -f iioe_nb/locale/$$lang/LC_MESSAGES/iioe.po ]; then \
+			$(BIN)/pybabel update --no-wrap --ignore-obsolete -D iioe -l $$lang -i iioe_nb/locale/iioe.pot -d iioe_nb/locale; \
+		else \
+			$(BIN)/pybabel init --no-wrap -D iioe -l $$lang -i iioe_nb/locale/iioe.pot -d iioe_nb/locale; \
+		fi; \
+	done
+	$(BIN)/pybabel compile --statistics -D iioe -d iioe_nb/locale
 
 clean:
 	rm -rf $(VENV) .iioe .pytest_cache

@@ -268,7 +268,7 @@ def build(project: Project, modules: list[str] | None = None, langs: list[str] |
     report = Report(skipped=[i.assignment for i in items if i.assignment not in todo])
     if check:
         if todo or gone:
-            lines = [f"{aid}: {why}" for aid, why in todo.items()] + [f"{aid}: {_('not in the catalog any more')}" for aid in gone]
+            lines = [f"{aid}: {why}" for aid, why in todo.items()] + [_("{aid}: not in the catalog any more", aid=aid) for aid in gone]
             raise BuildError(_("release/ is stale; run 'iioe build':\n  {lines}", lines="\n  ".join(lines)))
         return report
     if not todo and not gone:

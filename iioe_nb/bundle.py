@@ -19,10 +19,13 @@ from pathlib import Path
 from iioe_nb import build
 from iioe_nb.catalog import load_catalog
 from iioe_nb.errors import BuildError, DependencyError, UsageError
-from iioe_nb.messages import _, gettext_in
+from iioe_nb.messages import N_, _, gettext_in
 from iioe_nb.paths import Project
 
 ZIP_DATE = (2020, 1, 1, 0, 0, 0)
+_INDEX_WORDS = (N_("Read"), N_("Print"), N_("Notebook"),
+                N_("Open a notebook in Jupyter to do the exercises; the HTML pages and PDF worksheets need no "
+                   "software but a browser or a printer."))
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome")
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -46,8 +49,15 @@ def find_chromium() -> str:
                             "'apt-get install chromium fonts-noto-cjk' (or run 'make system-deps'), or pass --no-pdf."))
 
 
-def notebook_html(nb_path: Path, title: str) -> str:
-    """Standalone HTML of a notebook (nbconvert's lab template, nothing fetched to read it)."""
+HTML_LANG = {"en": "en", "fr": "fr", "zh": "zh-CN"}
+
+
+def notebook_html(nb_path: Path, title: str, lang: str) -> str:
+    """Standalone HTML of a notebook (nbconvert's lab template, nothing fetched to read it).
+
+    The page declares its language, so browsers (and Chromium when printing) pick the right fonts:
+    Noto Sans CJK SC glyphs for Chinese rather than the Japanese ones.
+    """
     import nbformat
     from nbconvert import HTMLExporter
 
@@ -56,7 +66,9 @@ def notebook_html(nb_path: Path, title: str) -> str:
     exporter.exclude_output_prompt = True
     body, _resources = exporter.from_notebook_node(nbformat.read(nb_path, as_version=4),
                                                    resources={"metadata": {"name": title}})
-    return body
+    body = body.replace('<html lang="en">', f'<html lang="{HTML_LANG[lang]}">', 1)
+    # long code lines wrap on paper instead of running off the page
+    return body.replace("</head>", "<style>@media print { pre { white-space: pre-wrap; word-break: break-word; } }</style>\n</head>", 1)
 
 
 def print_pdf(html_path: Path, pdf_path: Path, chromium: str) -> None:
@@ -81,7 +93,7 @@ def _index_html(course, modules, lang: str, pdf: bool) -> str:
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             f'<title>{html.escape(course.title.get(lang))}</title></head>\n<body style="font-family: sans-serif; max-width: 46em; margin: 2em auto; padding: 0 1em">'
             f'<h1>{html.escape(course.title.get(lang))}</h1>\n<p>{html.escape(course.summary.get(lang))}</p>\n<ol>\n{rows}\n</ol>\n'
-            f'<p>{t("Open a notebook in Jupyter to do the exercises; the HTML pages and PDF worksheets need no software but a browser or a printer.")}</p>'
+            f'<p>{t(_INDEX_WORDS[3])}</p>'
             f'</body></html>\n')
 
 
@@ -115,7 +127,7 @@ def make_bundle(project: Project, course_id: str, lang: str, out_dir: Path, pdf:
             folder = project.release_module_dir(module.id, lang)
             for path in sorted(p for p in folder.rglob("*") if p.is_file()):
                 _add(zf, f"{top}/{module.id}/{path.relative_to(folder).as_posix()}", path.read_bytes())
-            page = notebook_html(project.release_notebook(module.id, lang), module.title.get(lang))
+            page = notebook_html(project.release_notebook(module.id, lang), module.title.get(lang), lang)
             html_path = Path(tmp) / f"{module.id}.html"
             html_path.write_text(page, encoding="utf-8")
             _add(zf, f"{top}/{module.id}/{module.id}.html", page.encode("utf-8"))

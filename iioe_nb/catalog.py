@@ -111,8 +111,9 @@ class Problem:
         where = str(self.path.relative_to(root)) if root and self.path.is_relative_to(root) else str(self.path)
         if self.line:
             where += f":{self.line}"
-        word = _("error") if self.severity == "error" else _("warning")
-        return f"{where}: {word}: {self.message}"
+        if self.severity == "error":
+            return _("{where}: error: {message}", where=where, message=self.message)
+        return _("{where}: warning: {message}", where=where, message=self.message)
 
 
 @dataclass(frozen=True)
@@ -258,8 +259,11 @@ def load_catalog(project: Project) -> Catalog:
     catalog, problems = read_catalog(project)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
-        raise CatalogError(_("The catalog has {n} error(s); run 'iioe catalog validate' to see them.",
-                             n=len(errors)), errors)
+        first = errors[0].format(project.root)
+        if len(errors) == 1:
+            raise CatalogError(first, errors)
+        raise CatalogError(_("{first} (and {n} more errors: run 'iioe catalog validate' to see them)",
+                             first=first, n=len(errors) - 1), errors)
     return catalog
 
 

@@ -243,6 +243,16 @@ def bundle_cmd(ctx, course, lang, out_dir, no_pdf, as_json) -> None:
                      size=f"{result.size / 1024:,.0f}"))
 
 
+@cli.command("demo")
+@click.option("--module", help="Module to verify (default: the first of the catalog).")
+@click.pass_context
+def demo_cmd(ctx, module) -> None:
+    """Run the whole pipeline once: catalog, translations, build, verify, offline bundle."""
+    from iioe_nb import demo
+
+    demo.run(_project(ctx), ctx.obj["lang"], module)
+
+
 def main() -> None:
     """Console entry point."""
     cli(prog_name="iioe", obj={})

@@ -9,12 +9,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from iioe_nb import cft
-from iioe_nb.messages import _
+from iioe_nb.messages import N_, _
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
-TRACKS = {"discipline": "discipline", "tvet": "TVET", "teacher-pd": "teacher PD"}
+TRACKS = {"discipline": N_("discipline"), "tvet": N_("TVET"), "teacher-pd": N_("teacher PD")}
+PROGRAMMES = {"regular": N_("regular"), "advanced": N_("advanced"), "special": N_("special")}
 
 
 def _track(track: str) -> str:
@@ -26,7 +27,7 @@ def print_course_list(courses, lang: str) -> None:
     for header in (_("Course"), _("Title"), _("Track"), _("Programme"), _("Modules"), _("Hours")):
         table.add_column(header)
     for c in courses:
-        prog = _(c.programme) + (f" ({c.series})" if c.series else "")
+        prog = _(PROGRAMMES[c.programme]) + (f" ({c.series})" if c.series else "")
         table.add_row(c.id, c.title.get(lang), _track(c.track), prog, str(len(c.modules)), f"{c.hours:g}")
     out.print(table)
 
@@ -34,7 +35,7 @@ def print_course_list(courses, lang: str) -> None:
 def print_course(course, lang: str) -> None:
     out.print(f"[bold]{course.title.get(lang)}[/bold] ({course.id})")
     out.print(course.summary.get(lang))
-    prog = _(course.programme) + (f" ({course.series})" if course.series else "")
+    prog = _(PROGRAMMES[course.programme]) + (f" ({course.series})" if course.series else "")
     out.print(_("Track: {track} · Programme: {programme} · {hours} hours · Languages: {langs}",
                 track=_track(course.track), programme=prog, hours=f"{course.hours:g}", langs=", ".join(course.languages)))
     if course.prerequisites:
@@ -65,6 +66,16 @@ def print_i18n_status(rows) -> None:
         style = "" if r.translated == r.total else "yellow"
         table.add_row(r.module, r.lang, str(r.translated), str(r.fuzzy), str(r.missing), f"{r.percent:.0f}", style=style)
     out.print(table)
+
+
+def print_i18n_summary(rows) -> None:
+    """One line per language: how much of the whole catalog is translated."""
+    for lang in sorted({r.lang for r in rows}):
+        mine = [r for r in rows if r.lang == lang]
+        done, total = sum(r.translated for r in mine), sum(r.total for r in mine)
+        out.print(_("{lang}: {done} of {total} messages translated ({percent:.0f} %), {complete} of {n} modules complete.",
+                    lang=lang, done=done, total=total, percent=100 * done / total if total else 100,
+                    complete=sum(r.translated == r.total for r in mine), n=len(mine)))
 
 
 def print_build_report(report, check: bool) -> None:

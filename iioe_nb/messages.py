@@ -39,7 +39,7 @@ def current_language() -> str:
     return _state["lang"]  # type: ignore[return-value]
 
 
-def _(message: str, **values: object) -> str:
+def _(message: str, /, **values: object) -> str:
     """Translate ``message`` to the current language and fill its ``{placeholders}``."""
     if _state["translation"] is None:
         set_language(None)

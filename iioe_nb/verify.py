@@ -23,7 +23,7 @@ from pathlib import Path
 from iioe_nb import build, translation
 from iioe_nb.catalog import load_catalog
 from iioe_nb.errors import VerifyError
-from iioe_nb.messages import _
+from iioe_nb.messages import N_, _
 from iioe_nb.paths import CHECK_MODULE, Project
 
 SOLUTION_SECONDS = 10.0
@@ -31,6 +31,8 @@ CELL_TIMEOUT = 60
 MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS",
            "BEGIN MARK SCHEME", "END MARK SCHEME")
 _MIN_LEAK_LINE = 16
+# words shown in reports, translated where they are printed
+_WORDS = (N_("solution"), N_("release"), N_("leak"), N_("model answer"), N_("hidden test"), N_("mark scheme"))
 
 
 @dataclass
@@ -97,7 +99,8 @@ def _task(kind: str, module: str, lang: str, nb: dict, folder: str) -> Finding:
             what = _("test fails with the solution") if graded else _("cell raises with the solution")
             finding.problems.append(f"{_label(cell)}: {what}: {errors[0]}")
         elif kind == "release" and graded and not errors:
-            finding.problems.append(f"{_label(cell)}: {_('test passes on the untouched notebook: it tests nothing the trainee writes')}")
+            finding.problems.append(_("{cell}: test passes on the untouched notebook: it tests nothing the trainee writes",
+                                      cell=_label(cell)))
     if kind == "solution" and finding.seconds > SOLUTION_SECONDS:
         finding.problems.append(_("the solution takes {s:.1f} s to run; keep it under {limit:.0f} s.",
                                   s=finding.seconds, limit=SOLUTION_SECONDS))
