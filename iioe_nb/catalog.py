@@ -193,6 +193,16 @@ def _schema_message(err: dict) -> str:
     return _("'{field}': {problem}.", field=field, problem=err["msg"])
 
 
+def _parse_yaml(text: str) -> tuple[yaml.Node | None, object]:
+    """Node tree (for line numbers) and data of a YAML text, parsed once, with libyaml when present."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
+    try:
+        node = loader.get_single_node()
+        return node, (loader.construct_document(node) if node is not None else None)
+    finally:
+        loader.dispose()
+
+
 def _read_yaml(path: Path, model: type[BaseModel], problems: list[Problem]) -> tuple[BaseModel | None, yaml.Node | None]:
     try:
         text = path.read_text(encoding="utf-8")
@@ -200,8 +210,7 @@ def _read_yaml(path: Path, model: type[BaseModel], problems: list[Problem]) -> t
         problems.append(Problem(path, None, _("not UTF-8 text: save the file as UTF-8.")))
         return None, None
     try:
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
+        node, data = _parse_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
