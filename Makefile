@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test test-quick system-deps messages clean
+.PHONY: setup demo test test-quick curriculum system-deps messages clean
 
 setup: $(STAMP)
 
@@ -33,7 +33,16 @@ test: setup system-deps
 	@# here, not inside the first module notebook that verify runs against its 10 s budget
 	$(BIN)/python -c "import matplotlib.font_manager"
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -m "not slow" -q
+	$(MAKE) --no-print-directory curriculum
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -m slow -q
+
+# The whole curriculum: catalog, translations complete, release/ current, every module verified
+# (solutions pass, untouched releases fail, no leaks) with real kernels.
+curriculum: setup
+	$(BIN)/iioe catalog validate
+	$(BIN)/iioe i18n status --strict
+	$(BIN)/iioe build --check
+	$(BIN)/iioe verify
 
 test-quick: setup
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -m "not slow" -q

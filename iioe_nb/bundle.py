@@ -1,10 +1,10 @@
 """``iioe bundle``: one zip per course and language for low-tech and no-tech settings.
 
 A bundle holds, per module, the release notebook with its data and ``iioe_check.py`` (works offline
-in any Jupyter), a static HTML page (reads in any browser, no server) and a printable PDF worksheet
+in any Jupyter), a static HTML page (reads in any browser, no server; run once so it shows what the
+worked examples and widgets print, with the widgets' initial view embedded) and a printable PDF worksheet
 (printed by headless Chromium, with Noto CJK fonts for Chinese), plus an ``index.html`` in the
-language. Entries are sorted and time-stamped alike, so the same release gives the same notebooks
-and pages (a PDF carries its own creation date).
+language. Entries are sorted and time-stamped alike; notebooks and data are the release's own bytes.
 """
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from iioe_nb.messages import N_, _, gettext_in
 from iioe_nb.paths import Project
 
 ZIP_DATE = (2020, 1, 1, 0, 0, 0)
+HTML_LANG = {"en": "en", "fr": "fr", "zh": "zh-CN"}
 _INDEX_WORDS = (N_("Read"), N_("Print"), N_("Notebook"),
                 N_("Open a notebook in Jupyter to do the exercises; the HTML pages and PDF worksheets need no "
                    "software but a browser or a printer."))
@@ -52,20 +53,49 @@ def find_chromium() -> str:
 HTML_LANG = {"en": "en", "fr": "fr", "zh": "zh-CN"}
 
 
-def notebook_html(nb_path: Path, title: str, lang: str) -> str:
+def reading_copy(nb_path: Path) -> dict:
+    """The release notebook run once, for readers without a kernel.
+
+    The narrative and widget cells keep what they print (so a printed worksheet shows what each
+    widget would show, and the widget state is embedded for the HTML page); exercise and test cells
+    keep no output, and nothing keeps an error (a cell that needs the trainee's answer shows nothing).
+    """
+    import json as _json
+
+    from iioe_nb import translation, verify
+
+    nb = _json.loads(nb_path.read_text(encoding="utf-8"))
+    files = [(p, str(p.relative_to(nb_path.parent))) for p in sorted(nb_path.parent.rglob("*"))
+             if p.is_file() and p != nb_path]
+    staged = verify.stage(files, nb_path.name, nb)
+    try:
+        done, _seconds, _slowest = verify.run_notebook(nb, staged)
+    finally:
+        shutil.rmtree(staged, ignore_errors=True)
+    for cell in done.cells:
+        if cell.cell_type != "code":
+            continue
+        meta = translation.nbgrader_meta(cell)
+        if meta.get("solution") or meta.get("grade"):
+            cell.outputs = []
+        else:
+            cell.outputs = [o for o in cell.outputs if o.get("output_type") != "error"]
+        cell.execution_count = None
+    return done
+
+
+def notebook_html(nb, title: str, lang: str) -> str:
     """Standalone HTML of a notebook (nbconvert's lab template, nothing fetched to read it).
 
     The page declares its language, so browsers (and Chromium when printing) pick the right fonts:
     Noto Sans CJK SC glyphs for Chinese rather than the Japanese ones.
     """
-    import nbformat
     from nbconvert import HTMLExporter
 
     exporter = HTMLExporter(template_name="lab")
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
-    body, _resources = exporter.from_notebook_node(nbformat.read(nb_path, as_version=4),
-                                                   resources={"metadata": {"name": title}})
+    body, _resources = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
     body = body.replace('<html lang="en">', f'<html lang="{HTML_LANG[lang]}">', 1)
     # long code lines wrap on paper instead of running off the page
     return body.replace("</head>", "<style>@media print { pre { white-space: pre-wrap; word-break: break-word; } }</style>\n</head>", 1)
@@ -127,7 +157,7 @@ def make_bundle(project: Project, course_id: str, lang: str, out_dir: Path, pdf:
             folder = project.release_module_dir(module.id, lang)
             for path in sorted(p for p in folder.rglob("*") if p.is_file()):
                 _add(zf, f"{top}/{module.id}/{path.relative_to(folder).as_posix()}", path.read_bytes())
-            page = notebook_html(project.release_notebook(module.id, lang), module.title.get(lang), lang)
+            page = notebook_html(reading_copy(project.release_notebook(module.id, lang)), module.title.get(lang), lang)
             html_path = Path(tmp) / f"{module.id}.html"
             html_path.write_text(page, encoding="utf-8")
             _add(zf, f"{top}/{module.id}/{module.id}.html", page.encode("utf-8"))

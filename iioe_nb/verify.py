@@ -47,7 +47,7 @@ class Finding:
 # ------------------------------------------------------------------------------------ execution
 
 
-def _run_notebook(nb: dict, folder: str) -> tuple[dict, float, tuple[float, str]]:
+def run_notebook(nb: dict, folder: str) -> tuple[dict, float, tuple[float, str]]:
     """Execute ``nb`` with ``folder`` as working directory; returns it with outputs, the seconds
     spent executing cells (kernel start and shutdown excluded) and the slowest cell (seconds, label)."""
     import nbformat
@@ -83,10 +83,10 @@ def _label(cell) -> str:
 def _task(kind: str, module: str, lang: str, nb: dict, folder: str) -> Finding:
     finding = Finding(module, lang, kind)
     try:
-        done, finding.seconds, slowest = _run_notebook(nb, folder)
+        done, finding.seconds, slowest = run_notebook(nb, folder)
         if kind == "solution" and finding.seconds > SOLUTION_SECONDS:
             # on a loaded machine one run can stall; only a notebook slow twice is slow
-            done, finding.seconds, slowest = _run_notebook(nb, folder)
+            done, finding.seconds, slowest = run_notebook(nb, folder)
     except Exception as exc:  # a kernel that dies or times out is a finding, not a crash
         finding.problems.append(_("the notebook could not be run: {problem}", problem=str(exc).strip().splitlines()[-1][:200]))
         return finding
@@ -109,7 +109,7 @@ def _task(kind: str, module: str, lang: str, nb: dict, folder: str) -> Finding:
     return finding
 
 
-def _stage(files: list[tuple[Path, str]], nb_name: str, nb: dict) -> str:
+def stage(files: list[tuple[Path, str]], nb_name: str, nb: dict) -> str:
     folder = tempfile.mkdtemp(prefix="iioe-verify-")
     for src, rel in files:
         dest = Path(folder) / rel
@@ -183,7 +183,7 @@ def verify(project: Project, modules: list[str] | None = None, langs: list[str] 
         nb = json.loads(src.read_text(encoding="utf-8"))
         files = [(p, str(p.relative_to(project.module_dir(module)))) for p in project.module_data_files(module)]
         files.append((build.SHIPPED_CHECK, CHECK_MODULE))
-        jobs.append(("solution", module, "en", nb, _stage(files, src.name, nb)))
+        jobs.append(("solution", module, "en", nb, stage(files, src.name, nb)))
     for item in items:
         folder = project.release_module_dir(item.module, item.lang)
         nb_path = project.release_notebook(item.module, item.lang)
@@ -192,7 +192,7 @@ def verify(project: Project, modules: list[str] | None = None, langs: list[str] 
         leak = Finding(item.module, item.lang, "leak", leak_scan(text, lang_source))
         findings.append(leak)
         files = [(p, str(p.relative_to(folder))) for p in sorted(folder.rglob("*")) if p.is_file() and p != nb_path]
-        jobs.append(("release", item.module, item.lang, json.loads(text), _stage(files, nb_path.name, json.loads(text))))
+        jobs.append(("release", item.module, item.lang, json.loads(text), stage(files, nb_path.name, json.loads(text))))
 
     workers = workers or max(1, min(len(jobs), os.cpu_count() or 1))
     ctx = multiprocessing.get_context("fork")
