@@ -38,7 +38,14 @@ def test_bundle_without_pdf_is_complete_and_reproducible(built, tmp_path):
     assert "BEGIN SOLUTION" not in page and "return price / gigabytes" not in page
     # run once for readers: worked examples show their output, exercises show none and no error
     assert "3 forfaits chargés" in page
-    assert "Traceback" not in page and "application/vnd.jupyter.stderr" not in page
+
+
+def test_reading_copy_keeps_examples_and_drops_exercise_output(built):
+    nb = bundle.reading_copy(built.release_notebook("sample-unit-rates", "zh"))
+    outputs = {c.id: c.outputs for c in nb.cells if c.cell_type == "code"}
+    assert all(o["output_type"] != "error" for outs in outputs.values() for o in outs)
+    assert "已读取 3 个套餐" in outputs["e4788424"][0]["text"]
+    assert outputs["0caf5736"] == [] and all(c.execution_count is None for c in nb.cells if c.cell_type == "code")
 
 
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium (make system-deps)")
