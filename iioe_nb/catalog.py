@@ -98,6 +98,12 @@ class ProgrammeFile(_Strict):
         return value
 
 
+class Glossary(_Strict):
+    """Terminology shared by every module: each term in the three languages."""
+
+    terms: list[Text] = Field(min_length=1)
+
+
 @dataclass(frozen=True)
 class Problem:
     """One validation finding, located in a file (and line when known)."""
@@ -258,6 +264,16 @@ def read_catalog(project: Project) -> tuple[Catalog, list[Problem]]:
         parsed, prog_node = _read_yaml(project.programmes_file, ProgrammeFile, problems)
         if parsed is not None:
             programmes = tuple(parsed.programmes)  # type: ignore[attr-defined]
+    if project.glossary_file.is_file():
+        glossary, gnode = _read_yaml(project.glossary_file, Glossary, problems)
+        seen: dict[str, int] = {}
+        for i, term in enumerate(glossary.terms if glossary else []):  # type: ignore[attr-defined]
+            line = _node_line(gnode, ("terms", i))
+            if term.en in seen:
+                problems.append(Problem(project.glossary_file, line,
+                                        _("term '{term}' is listed twice (also line {other}): keep one.",
+                                          term=term.en, other=seen[term.en])))
+            seen.setdefault(term.en, line or 0)
     catalog = Catalog(courses=tuple(sorted(courses, key=lambda c: c.id)), programmes=programmes, files=files)
     problems += _cross_check(catalog, nodes, prog_node, project)
     return catalog, problems

@@ -149,3 +149,19 @@ def test_lite_modules_follow_packages():
     for course in ("python-basics", "cyber-safety", "online-teaching"):
         for module in cat.course(course).modules:
             assert module.lite, f"{module.id} must run without numpy, pandas or matplotlib"
+
+
+def test_glossary_is_checked(minimal):
+    minimal.glossary_file.write_text("""\
+terms:
+  - {en: "learner", fr: "apprenant", zh: "学生"}
+  - {en: "teacher", fr: "enseignant"}
+""", encoding="utf-8")
+    assert any(p.line == 3 and "missing its 'zh' text" in p.message for p in _problems(minimal))
+    minimal.glossary_file.write_text("""\
+terms:
+  - {en: "learner", fr: "apprenant", zh: "学生"}
+  - {en: "teacher", fr: "enseignant", zh: "教师"}
+  - {en: "learner", fr: "élève", zh: "学生"}
+""", encoding="utf-8")
+    assert any(p.line == 4 and "term 'learner' is listed twice (also line 2)" in p.message for p in _problems(minimal))
