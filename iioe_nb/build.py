@@ -185,6 +185,21 @@ def language_notebook(project: Project, item: Item) -> tuple[dict, list[str]]:
     return out, missing
 
 
+def write_language_source(project: Project, item: Item, src: Path) -> list[str]:
+    """Write the nbgrader source folder of ``item`` (language notebook with solutions and hidden tests,
+    data files, ``iioe_check.py``) into ``src``; returns the messages left in English."""
+    nb, missing = language_notebook(project, item)
+    src.mkdir(parents=True)
+    (src / f"{item.module}.ipynb").write_text(json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n",
+                                              encoding="utf-8")
+    for path in project.module_data_files(item.module):
+        dest = src / path.relative_to(project.module_dir(item.module))
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, dest)
+    shutil.copyfile(SHIPPED_CHECK, src / CHECK_MODULE)
+    return missing
+
+
 def _stub_config(lang: str):
     from traitlets.config import Config
 
@@ -204,17 +219,7 @@ def _generate(project: Project, item: Item, workdir: Path, out_dir: Path) -> lis
     from nbgrader.converters.base import NbGraderException
     from nbgrader.coursedir import CourseDirectory
 
-    nb, missing = language_notebook(project, item)
-    src = workdir / "source" / item.assignment
-    src.mkdir(parents=True)
-    (src / f"{item.module}.ipynb").write_text(json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n",
-                                              encoding="utf-8")
-    for path in project.module_data_files(item.module):
-        dest = src / path.relative_to(project.module_dir(item.module))
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, dest)
-    shutil.copyfile(SHIPPED_CHECK, src / CHECK_MODULE)
-
+    missing = write_language_source(project, item, workdir / "source" / item.assignment)
     cfg = _stub_config(item.lang)
     cfg.CourseDirectory.root = str(workdir)
     cfg.CourseDirectory.assignment_id = item.assignment
