@@ -243,6 +243,52 @@ def bundle_cmd(ctx, course, lang, out_dir, no_pdf, as_json) -> None:
                      size=f"{result.size / 1024:,.0f}"))
 
 
+@cli.command("grade")
+@click.argument("target", required=False)
+@click.option("--course-dir", type=click.Path(file_okay=False, exists=True),
+              help="Grade ASSIGNMENT of an existing nbgrader course directory instead of an IIOE module.")
+@click.option("--lang", "langs", help="Languages of the module to grade, comma-separated (default: those with submissions).")
+@click.option("--student", "students", multiple=True, help="Grade only this trainee (repeatable).")
+@click.option("--workers", type=click.IntRange(1, 256), help="Submissions graded at once (default: one per core).")
+@click.option("--scheduler", help="Send the work to a Dask distributed scheduler, e.g. tcp://host:8786.")
+@click.option("--timeout", type=click.FloatRange(0.1, 3600), default=30.0, show_default=True,
+              help="Seconds a cell may run.")
+@click.option("--memory", type=click.IntRange(16, 1 << 20), default=1024, show_default=True,
+              help="Memory a notebook may use, in MB.")
+@click.option("--force", is_flag=True, help="Grade again submissions already graded.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.pass_context
+def grade_cmd(ctx, target, course_dir, langs, students, workers, scheduler, timeout, memory, force, as_json) -> None:
+    """Autograde the submissions of MODULE (or, with --course-dir, of nbgrader ASSIGNMENT)."""
+    from pathlib import Path
+
+    from iioe_nb import console, grading
+    from iioe_nb.errors import UsageError
+    from iioe_nb.kernels import Limits
+
+    if not target:
+        raise UsageError(_("Name the module to grade (or, with --course-dir, the assignment)."))
+    limits = Limits(timeout=timeout, memory_mb=memory)
+    opts = dict(students=list(students) or None, workers=workers, scheduler=scheduler, limits=limits, force=force,
+                show_progress=not as_json)
+    if course_dir:
+        summaries = [grading.run(grading.Course.from_directory(Path(course_dir)), target, **opts)]
+    else:
+        from iioe_nb import workspace
+
+        project = _project(ctx)
+        ws = workspace.course(project)
+        summaries = []
+        for item in workspace.assignments(project, target, _langs(langs) if langs else None):
+            workspace.register(project, ws, item)
+            summaries.append(grading.run(ws, item.assignment, **opts))
+    if as_json:
+        _emit_json([{"assignment": s.assignment, "seconds": round(s.seconds, 3), "counts": s.counts(),
+                     "skipped": s.skipped, "submissions": s.results} for s in summaries])
+    else:
+        console.print_grading(summaries)
+
+
 @cli.command("demo")
 @click.option("--module", help="Module to verify (default: the first of the catalog).")
 @click.pass_context

@@ -112,3 +112,36 @@ def progress(description: str, total: int, enabled: bool = True) -> Iterator:
     with bar:
         task = bar.add_task(description, total=total)
         yield lambda n=1: bar.advance(task, n)
+
+
+STATUS_WORDS = {"graded": N_("graded"), "needs-manual": N_("needs manual grading"), "timeout": N_("timed out"),
+                "memory": N_("over the memory limit"), "died": N_("process died"),
+                "output-limit": N_("output cut"), "invalid": N_("invalid notebook"),
+                "missing": N_("notebook missing"), "error": N_("grader error")}
+
+
+def print_grading(summaries) -> None:
+    """The end-of-run table: one row per status, then every submission that did not grade cleanly."""
+    for s in summaries:
+        counts = s.counts()
+        table = Table(title=_("Grading {assignment}", assignment=s.assignment))
+        table.add_column(_("Status"))
+        table.add_column(_("Submissions"), justify="right")
+        for status in ("graded", "needs-manual", "timeout", "memory", "died", "output-limit", "invalid",
+                       "missing", "error"):
+            if counts.get(status):
+                table.add_row(_(STATUS_WORDS[status]), str(counts[status]))
+        if s.skipped:
+            table.add_row(_("already graded, unchanged"), str(len(s.skipped)))
+        out.print(table)
+        for r in s.results:
+            if r["status"] not in ("graded", "needs-manual") or r["restored"]:
+                why = r["detail"]
+                if r["restored"]:
+                    why += (" " if r["detail"] else "") + _("(restored from the source: {cells})",
+                                                            cells=", ".join(r["restored"][:5]))
+                out.print(f"  {r['student']}: {_(STATUS_WORDS[r['status']])} — {why}")
+        n = len(s.results)
+        rate = n / s.seconds if s.seconds else 0.0
+        out.print(_("{n} submission(s) graded in {seconds} s ({rate} per second).", n=n,
+                    seconds=f"{s.seconds:.1f}", rate=f"{rate:.1f}"))
