@@ -117,9 +117,9 @@ class Writer:
                 continue
             notebook = gb.find_submission_notebook(nbres.name, res.assignment, res.student)
             if nbres.status in ("missing", "invalid"):
-                # nbgrader gives a missing notebook zero; one it cannot read gets zero too, flagged for a person
+                # nbgrader gives a missing notebook zero; one it cannot read it leaves ungraded, for a person
                 for grade in notebook.grades:
-                    grade.auto_score = 0
+                    grade.auto_score = 0 if nbres.status == "missing" else None
                     grade.needs_manual_grade = nbres.status == "invalid"
                 continue
             for grade_id, score in nbres.scores.items():

@@ -221,6 +221,20 @@ def _copy_inputs(task: Task, work: Path) -> None:
         shutil.copyfile(p, dest)
 
 
+def _keep_created_files(work: Path, out: Path) -> None:
+    """Files the notebooks wrote stay beside the autograded notebooks, as when nbgrader runs them there."""
+    for p in sorted(work.rglob("*")):
+        rel = p.relative_to(work)
+        dest = out / rel
+        if p.is_symlink() or dest.exists() or rel.suffix == ".ipynb":
+            continue
+        if p.is_dir():
+            dest.mkdir(parents=True, exist_ok=True)
+        elif p.is_file():
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(p, dest)
+
+
 def grade_task(task: Task) -> Result:
     """Grade one submission (in a worker process: local pool or Dask worker)."""
     started = time.monotonic()
@@ -236,6 +250,7 @@ def grade_task(task: Task) -> Result:
         shutil.copytree(work, out, dirs_exist_ok=True)
         for name in task.notebooks:
             results.append(_grade_notebook(task, name, work, out, forker))
+        _keep_created_files(work, out)
     except Exception as exc:  # a bug or a broken course must not stop the run: it is this submission's status
         results.append(NotebookResult(name="*", status="error", detail=f"{type(exc).__name__}: {exc}"))
     finally:
@@ -282,6 +297,9 @@ def _grade_notebook(task: Task, name: str, work: Path, out: Path, forker) -> Not
     except Exception as exc:
         return NotebookResult(name, "invalid", _("nbgrader cannot grade it ({problem})",
                                                  problem=str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__))
+    present = {c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells}
+    expected = [c.name for c in gb.find_notebook(name, task.assignment).grade_cells]
+    restored += [f"{gid}.deleted" for gid in expected if gid not in present]
     code_cells = [c for c in nb.cells if c.cell_type == "code"]
     limits = _Limits(**task.limits, hide=task.hide)
     run = forker.run([c.source for c in code_cells], work, limits)
@@ -324,6 +342,7 @@ def _worker_gradebook(task: Task):
 
 @functools.lru_cache(maxsize=None)
 def _shared_overwrite_cells():
+    from nbgrader import utils
     from nbgrader.preprocessors import OverwriteCells
     from nbgrader.preprocessors.base import NbGraderPreprocessor
 
@@ -342,11 +361,18 @@ def _shared_overwrite_cells():
                 nb, resources = self.add_missing_task_cells(nb, resources)
             return nb, resources
 
+        def preprocess_cell(self, cell, resources, cell_index):
+            # A locked cell's source is always restored (the release lacks its hidden tests, so its
+            # checksum differs from the gradebook's); it was *changed* only when it no longer matches
+            # the checksum it was released with.
+            meta = cell.metadata.get("nbgrader", {})
+            self._edited = "checksum" in meta and meta["checksum"] != utils.compute_checksum(cell)
+            return super().preprocess_cell(cell, resources, cell_index)
+
         def report_change(self, name, attr, old, new):
             super().report_change(name, attr, old, new)
-            # checksums always differ for cells whose hidden tests or mark scheme the release cleared
-            if attr != "checksum":
-                self.restored.append(f"{name}.{attr}")
+            if attr != "checksum" or self._edited:
+                self.restored.append(f"{name}.{attr if attr != 'checksum' else 'source'}")
 
     return SharedOverwriteCells
 

@@ -65,8 +65,6 @@ def assignments(project: Project, module: str, langs: list[str] | None) -> list[
 
 def register(project: Project, ws: Course, item: Item) -> None:
     """Write ``source/<assignment>/`` and register it in the gradebook when its source changed."""
-    from iioe_nb.grading import _alembic_on_path
-
     target = ws.root / "source" / item.assignment
     with tempfile.TemporaryDirectory(prefix="iioe-src-") as tmp:
         fresh = Path(tmp) / item.assignment
@@ -79,8 +77,9 @@ def register(project: Project, ws: Course, item: Item) -> None:
             shutil.rmtree(target)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copytree(fresh, target)
-    _alembic_on_path()
-    _generate(ws, item)
+    from iioe_nb.build import _stub_config
+
+    generate(ws, item.assignment, _stub_config(item.lang))
     marker.write_text(digest)
 
 
@@ -94,28 +93,30 @@ def _in_gradebook(ws: Course, assignment: str) -> bool:
             return False
 
 
-def _generate(ws: Course, item: Item) -> None:
-    """nbgrader's ``generate_assignment`` with its gradebook step, in-process."""
+def generate(ws: Course, assignment: str, extra=None) -> None:
+    """nbgrader's ``generate_assignment`` of ``source/<assignment>/``, gradebook step included, in-process."""
     import logging
 
     from nbgrader.converters import GenerateAssignment
     from nbgrader.converters.base import NbGraderException
     from nbgrader.coursedir import CourseDirectory
 
-    from iioe_nb.build import _stub_config
     from iioe_nb.errors import BuildError
+    from iioe_nb.grading import _alembic_on_path
 
+    _alembic_on_path()
     cfg = ws.config()
-    cfg.merge(_stub_config(item.lang))
-    cfg.CourseDirectory.assignment_id = item.assignment
+    if extra is not None:
+        cfg.merge(extra)
+    cfg.CourseDirectory.assignment_id = assignment
     cfg.GenerateAssignment.force = True
     cfg.GenerateAssignment.create_assignment = True
     converter = GenerateAssignment(coursedir=CourseDirectory(config=cfg), config=cfg)
-    converter.log = logging.getLogger(f"iioe.grade.{item.assignment}")
+    converter.log = logging.getLogger(f"iioe.grade.{assignment}")
     converter.log.propagate = False
     converter.log.handlers = [logging.NullHandler()]
     try:
         converter.start()
     except NbGraderException as exc:
         raise BuildError(_("{assignment}: nbgrader could not register the assignment ({problem}).",
-                           assignment=item.assignment, problem=exc)) from None
+                           assignment=assignment, problem=exc)) from None
