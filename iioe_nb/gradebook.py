@@ -101,7 +101,6 @@ class Writer:
             raise
 
     def _store(self, res: Result) -> None:
-        from nbgrader.api import MissingEntry
         from nbgrader.utils import parse_utc
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -112,28 +111,26 @@ class Writer:
             submission = gb.update_or_create_submission(res.assignment, res.student, timestamp=timestamp)
         else:
             submission = gb.update_or_create_submission(res.assignment, res.student)
+        notebooks = {n.notebook.name: n for n in submission.notebooks}
         for nbres in res.notebooks:
-            if nbres.name == "*":
+            notebook = notebooks.get(nbres.name)
+            if notebook is None:
                 continue
-            notebook = gb.find_submission_notebook(nbres.name, res.assignment, res.student)
+            grades, comments = self._cells(notebook)
             if nbres.status in ("missing", "invalid"):
                 # nbgrader gives a missing notebook zero; one it cannot read it leaves ungraded, for a person
-                for grade in notebook.grades:
+                for grade in grades.values():
                     grade.auto_score = 0 if nbres.status == "missing" else None
                     grade.needs_manual_grade = nbres.status == "invalid"
                 continue
             for grade_id, score in nbres.scores.items():
-                try:
-                    grade = gb.find_grade(grade_id, nbres.name, res.assignment, res.student)
-                except MissingEntry:
-                    continue
-                grade.auto_score = score
-                grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
+                grade = grades.get(grade_id)
+                if grade is not None:
+                    grade.auto_score = score
+                    grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
             for grade_id, text in nbres.comments.items():
-                try:
-                    gb.find_comment(grade_id, nbres.name, res.assignment, res.student).auto_comment = text
-                except MissingEntry:
-                    continue
+                if grade_id in comments:
+                    comments[grade_id].auto_comment = text
         gb.db.flush()
         self._late_penalties(submission)
         score, max_score = _totals(gb, res)
@@ -148,6 +145,15 @@ class Writer:
         stmt = stmt.on_conflict_do_update(index_elements=["assignment", "student"],
                                           set_={k: v for k, v in values.items() if k not in ("assignment", "student")})
         gb.db.execute(stmt)
+
+    def _cells(self, notebook) -> tuple[dict, dict]:
+        """A submitted notebook's grades and comments by cell name, in two queries (not one per cell)."""
+        from nbgrader.api import Comment, Grade
+        from sqlalchemy.orm import joinedload
+
+        grades = self.gb.db.query(Grade).options(joinedload(Grade.cell)).filter(Grade.notebook_id == notebook.id)
+        comments = self.gb.db.query(Comment).options(joinedload(Comment.cell)).filter(Comment.notebook_id == notebook.id)
+        return {g.cell.name: g for g in grades}, {c.cell.name: c for c in comments}
 
     def _late_penalties(self, submission) -> None:
         """nbgrader's ``AssignLatePenalties``, on the open session."""

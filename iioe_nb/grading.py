@@ -25,6 +25,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
@@ -85,6 +86,7 @@ class Course:
         db_url = cd.db_url if (cfg is not None and "db_url" in cfg.CourseDirectory) else f"sqlite:///{root / 'gradebook.db'}"
         return cls(root=root, db_url=db_url, course_id=cd.course_id, config_file=cfg_file if cfg is not None else None)
 
+    @functools.lru_cache(maxsize=8)  # noqa: B019 (a frozen dataclass: one per course directory)
     def coursedir(self):
         from nbgrader.coursedir import CourseDirectory
 
@@ -126,6 +128,7 @@ class Task:
     limits: dict
     ignore: tuple[str, ...]
     config: dict
+    preload: tuple[str, ...] = ()
 
 
 @dataclass
@@ -183,16 +186,51 @@ def _timestamp(folder: Path) -> str | None:
 
 # ------------------------------------------------------------------------------------- worker
 
-_FORKER = None
+_LOCAL = threading.local()
 
 
-def _forker():
-    global _FORKER
-    if _FORKER is None:
-        from iioe_nb.kernels import Forker, claim_slot
+def _forker(preload: tuple[str, ...] = ()):
+    """This worker thread's zygote (a Dask worker may run several threads), with ``preload`` imported."""
+    from iioe_nb.kernels import BASE_PRELOAD, Forker, claim_slot
 
-        _FORKER = Forker(claim_slot())
-    return _FORKER
+    wanted = tuple(dict.fromkeys(BASE_PRELOAD + tuple(preload)))
+    forker = getattr(_LOCAL, "forker", None)
+    if forker is not None and forker.preload != wanted:
+        forker.close()
+        forker = None
+    if forker is None:
+        slot = getattr(_LOCAL, "slot", None)
+        if slot is None:
+            slot = _LOCAL.slot = claim_slot()
+        forker = _LOCAL.forker = Forker(slot, wanted)
+    return forker
+
+
+def notebook_imports(folder: Path) -> tuple[str, ...]:
+    """Top-level modules the notebooks of ``folder`` import: what the zygote imports once for all."""
+    import ast
+
+    names: list[str] = []
+    for path in sorted(folder.glob("*.ipynb")):
+        try:
+            cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+        except (OSError, ValueError):
+            continue
+        for cell in cells:
+            if cell.get("cell_type") != "code":
+                continue
+            src = cell.get("source", "")
+            src = "".join(src) if isinstance(src, list) else src
+            try:
+                tree = ast.parse("\n".join(l for l in src.splitlines() if not l.lstrip().startswith(("%", "!"))))
+            except SyntaxError:
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    names += [a.name for a in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    names.append(node.module)
+    return tuple(dict.fromkeys(n for n in names if n.split(".")[0] not in ("iioe_check",)))
 
 
 def _copy_inputs(task: Task, work: Path) -> None:
@@ -238,7 +276,7 @@ def _keep_created_files(work: Path, out: Path) -> None:
 def grade_task(task: Task) -> Result:
     """Grade one submission (in a worker process: local pool or Dask worker)."""
     started = time.monotonic()
-    forker = _forker()
+    forker = _forker(task.preload)
     out = Path(task.output)
     if out.exists():
         shutil.rmtree(out)
@@ -273,6 +311,7 @@ def _grade_notebook(task: Task, name: str, work: Path, out: Path, forker) -> Not
 
     from iioe_nb.kernels import Limits as _Limits
 
+    _fast_metadata_checks()
     started = time.monotonic()
     path = Path(task.folder) / f"{name}.ipynb"
     if not path.is_file():
@@ -306,9 +345,10 @@ def _grade_notebook(task: Task, name: str, work: Path, out: Path, forker) -> Not
     for c, r in zip(code_cells, run.cells):
         c.outputs = [nbformat.from_dict(o) for o in r.outputs]
         c.execution_count = r.count
+    # nbgrader checks the metadata again here; execution in the sandbox cannot change a cell's
+    # metadata (outputs are set here, from the child's replies), so the first check stands
     for pp in (IgnorePattern, LimitOutput):
         nb, resources = pp(config=cfg).preprocess(nb, resources)
-    nb, resources = CheckCellMetadata(config=cfg).preprocess(nb, resources)
     scores, comments, manual = {}, {}, []
     for cell in nb.cells:
         if utils.is_grade(cell):
@@ -418,6 +458,7 @@ def plan_tasks(course: Course, assignment: str, notebooks: list[str], recorded: 
     config = json.loads(json.dumps(cfg, default=str))
     limit_dict = {k: v for k, v in asdict(limits).items() if k not in ("hide",)}
     limit_dict["env"] = tuple(tuple(x) for x in limits.env)
+    preload = notebook_imports(source)
     tasks, skipped = [], []
     for folder in folders:
         student = folder.parent.name
@@ -432,7 +473,8 @@ def plan_tasks(course: Course, assignment: str, notebooks: list[str], recorded: 
         tasks.append(Task(student=student, assignment=assignment, folder=str(folder), digest=digest,
                           timestamp=timestamp, notebooks=notebooks, source=str(source),
                           output=str(staging / f"{student}")
-                          , hide=course.hidden_paths() + limits.hide, limits=limit_dict, ignore=ignore, config=config))
+                          , hide=course.hidden_paths() + limits.hide, limits=limit_dict, ignore=ignore, config=config,
+                          preload=preload))
     if students:
         unknown = sorted(set(students) - {f.parent.name for f in folders})
         if unknown:
@@ -441,12 +483,44 @@ def plan_tasks(course: Course, assignment: str, notebooks: list[str], recorded: 
     return tasks, skipped
 
 
-def _warm() -> int:
+@functools.lru_cache(maxsize=None)
+def _fast_metadata_checks() -> None:
+    """nbgrader validates each cell's metadata with ``jsonschema.validate``, which checks the schema
+    itself again on every call (90 % of the time of ``CheckCellMetadata``). Same schema, same
+    errors: validate with one validator per schema instead."""
+    import jsonschema
+    from nbgrader.nbgraderformat import common
+
+    validators: dict[int, object] = {}
+
+    class _Validate:
+        ValidationError = jsonschema.ValidationError
+
+        def __getattr__(self, name):
+            return getattr(jsonschema, name)
+
+        @staticmethod
+        def validate(instance, schema, *args, **kwargs):
+            if args or kwargs:
+                return jsonschema.validate(instance, schema, *args, **kwargs)
+            v = validators.get(id(schema))
+            if v is None:
+                cls = jsonschema.validators.validator_for(schema)
+                cls.check_schema(schema)
+                v = validators[id(schema)] = (schema, cls(schema))
+            error = jsonschema.exceptions.best_match(v[1].iter_errors(instance))
+            if error is not None:
+                raise error
+
+    common.jsonschema = _Validate()
+
+
+def _warm(preload: tuple[str, ...] = ()) -> int:
     """Start a worker's zygote and import what grading needs, before the first submission arrives."""
     import nbformat  # noqa: F401
     import nbgrader.preprocessors  # noqa: F401
 
-    _forker()
+    _forker(preload)
     return os.getpid()
 
 
@@ -460,7 +534,9 @@ def run(course: Course, assignment: str, *, students: list[str] | None = None, w
     started = time.monotonic()
     _alembic_on_path()
     summary = Summary(assignment)
-    with Writer(course) as writer:
+    cd = course.coursedir()
+    preload = notebook_imports(Path(cd.format_path(cd.source_directory, ".", assignment)))
+    with _Workers(workers, scheduler, preload) as pool, Writer(course) as writer:
         notebooks = writer.notebooks(assignment)
         if not notebooks:
             raise UsageError(_("{assignment} is not in the gradebook {db}: generate the assignment first.",
@@ -482,7 +558,7 @@ def run(course: Course, assignment: str, *, students: list[str] | None = None, w
                 last_flush = time.monotonic()
 
             with progress(_("Grading {assignment}", assignment=assignment), len(tasks), show_progress) as advance:
-                for result in _execute(tasks, workers, scheduler):
+                for result in pool.results(tasks):
                     pending.append(result)
                     advance()
                     if len(pending) >= BATCH or time.monotonic() - last_flush > BATCH_SECONDS:
@@ -508,21 +584,41 @@ def _failed(task: Task, exc: BaseException) -> Result:
                   [NotebookResult("*", "error", f"{type(exc).__name__}: {exc}")], task.output)
 
 
-def _execute(tasks: list[Task], workers: int | None, scheduler: str | None):
-    """Results as they complete, from a local process pool or a Dask cluster."""
-    if not tasks:
-        return
-    if scheduler:
-        yield from _execute_dask(tasks, scheduler)
-        return
-    import multiprocessing
+class _Workers:
+    """Where submissions are graded: a local pool of forked worker processes, or a Dask cluster.
 
-    n = max(1, min(workers or os.cpu_count() or 1, len(tasks)))
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=n, mp_context=ctx) as pool:
+    The local pool is forked at once, after the grading libraries are imported (so workers do not
+    import them again) and before the gradebook is opened (so no database connection is shared)."""
+
+    def __init__(self, workers: int | None, scheduler: str | None, preload: tuple[str, ...]) -> None:
+        self.scheduler, self.pool = scheduler, None
+        if scheduler:
+            return
+        import multiprocessing
+
+        import nbformat  # noqa: F401
+        import nbgrader.preprocessors  # noqa: F401
+
+        n = max(1, workers or os.cpu_count() or 1)
+        self.pool = ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("fork"))
         for _ in range(n):
-            pool.submit(_warm)
-        futures = {pool.submit(grade_task, t): t for t in tasks}
+            self.pool.submit(_warm, preload)
+
+    def __enter__(self) -> "_Workers":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def results(self, tasks: list[Task]):
+        """Results as they complete."""
+        if not tasks:
+            return
+        if self.scheduler:
+            yield from _execute_dask(tasks, self.scheduler)
+            return
+        futures = {self.pool.submit(grade_task, t): t for t in tasks}
         while futures:
             done, _pending = wait(futures, return_when=FIRST_COMPLETED)
             for fut in done:

@@ -22,8 +22,8 @@ from pathlib import Path
 
 from iioe_nb.sandbox import recv_frame, send_frame
 
-#: libraries imported once in the zygote so that trainees' imports cost nothing
-PRELOAD = ("IPython", "ipywidgets", "numpy", "pandas", "matplotlib", "matplotlib.pyplot", "sympy")
+#: always imported in the zygote; a run adds the modules its notebooks import (``grading.notebook_imports``)
+BASE_PRELOAD = ("IPython",)
 #: first uid of the unprivileged users children run as when the grader is root (one per worker slot)
 SANDBOX_UID_BASE = 61000
 _INTERRUPT_GRACE = 3.0
@@ -66,8 +66,8 @@ def _not_run(reason: str) -> CellRun:
 class Forker:
     """One zygote; ``run`` executes a notebook's code cells in a new child of it."""
 
-    def __init__(self, slot: int = 0, preload: tuple[str, ...] = PRELOAD) -> None:
-        self.slot = slot
+    def __init__(self, slot: int = 0, preload: tuple[str, ...] = BASE_PRELOAD) -> None:
+        self.slot, self.preload = slot, tuple(preload)
         self.uid = SANDBOX_UID_BASE + slot if os.geteuid() == 0 else None
         env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "PYTHONPATH")}
         env.update(MPLBACKEND="agg", OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", PYTHONDONTWRITEBYTECODE="1")

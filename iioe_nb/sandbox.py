@@ -172,12 +172,8 @@ def _preload(names: list[str]) -> None:
             importlib.import_module(name)
         except Exception:  # a library the modules may use but this machine lacks: imported on demand
             pass
-    try:
-        import matplotlib
-
-        matplotlib.use("agg")
-    except Exception:
-        pass
+    if "matplotlib" in sys.modules:
+        sys.modules["matplotlib"].use("agg")
 
 
 # ------------------------------------------------------------------------------------ confinement

@@ -131,7 +131,7 @@ def test_statuses_name_what_happened(graded_both):
     by = {(aid, r["student"]): r for aid, s in summaries.items() for r in s.results}
     assert by[("loop", "solved")]["status"] == "timeout"
     assert by[("ps1", "locked-cell-changed")]["restored"], "a changed locked cell is restored and flagged"
-    assert by[("ps1", "solved")]["status"] == "needs-manual"   # free-text answers wait for a person
+    assert by[("test", "solved")]["status"] == "needs-manual"   # free-text answers wait for a person
 
 
 # ------------------------------------------------------------------------------- the workspace
@@ -329,3 +329,19 @@ def test_samples_fill_answers_from_the_source():
     assert samples.answered(release, source, "untouched") == release
     with pytest.raises(ValueError):
         samples.answered(release, source, "clever")
+
+
+@pytest.mark.slow
+def test_dask_cluster_grades_like_the_local_pool(minimal):
+    from distributed import LocalCluster
+
+    ws, item = _module_workspace(minimal)
+    rel, src = _notebooks(minimal, item)
+    for i in range(6):
+        _submit(minimal, item, f"d{i}", samples.answered(rel, src, samples.VARIANTS[i % 3]))
+    local = grading.run(ws, item.assignment, show_progress=False)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        remote = grading.run(ws, item.assignment, force=True, scheduler=cluster.scheduler_address,
+                             show_progress=False)
+    scores = lambda s: sorted((r["student"], r["auto_score"], r["status"]) for r in s.results)  # noqa: E731
+    assert scores(remote) == scores(local) and len(local.results) == 6
