@@ -289,6 +289,31 @@ def grade_cmd(ctx, target, course_dir, langs, students, workers, scheduler, time
         console.print_grading(summaries)
 
 
+@cli.command("feedback")
+@click.argument("module")
+@click.option("--lang", "langs", help="Languages of the module, comma-separated (default: all).")
+@click.option("--student", "students", multiple=True, help="Only this trainee (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.pass_context
+def feedback_cmd(ctx, module, langs, students, as_json) -> None:
+    """Write each trainee's HTML feedback for MODULE, in the language they worked in."""
+    from iioe_nb import feedback, workspace
+
+    project = _project(ctx)
+    ws = workspace.course(project)
+    written = []
+    for item in workspace.assignments(project, module, _langs(langs) if langs else None):
+        if (ws.root / "autograded").is_dir():
+            written += feedback.write(ws, item.assignment, item.lang, list(students) or None)
+    if as_json:
+        _emit_json([{"student": w.student, "assignment": w.assignment, "path": str(w.path), "score": w.score,
+                     "max_score": w.max_score} for w in written])
+    else:
+        for w in written:
+            click.echo(f"{w.student}: {w.path} ({w.score:g}/{w.max_score:g})")
+        click.echo(_("Wrote {n} feedback page(s).", n=len(written)))
+
+
 @cli.command("demo")
 @click.option("--module", help="Module to verify (default: the first of the catalog).")
 @click.pass_context

@@ -345,3 +345,34 @@ def test_dask_cluster_grades_like_the_local_pool(minimal):
                              show_progress=False)
     scores = lambda s: sorted((r["student"], r["auto_score"], r["status"]) for r in s.results)  # noqa: E731
     assert scores(remote) == scores(local) and len(local.results) == 6
+
+
+@pytest.mark.slow
+def test_five_hundred_mixed_submissions_all_accounted_for(minimal):
+    ws, item = _module_workspace(minimal)
+    rel, src = _notebooks(minimal, item)
+    solved = samples.answered(rel, src, "solved")
+    hostile = [HOSTILE[k] for k in ("loop", "memory", "flood", "exit", "segfault", "hide-failures", "environment")]
+    expected = {}
+    for i in range(510):
+        student = f"p{i:03d}"
+        if i % 50 == 7:
+            nb = _with_answer(solved, hostile[(i // 50) % len(hostile)])
+        elif i % 3 == 0:
+            nb = solved
+        elif i % 3 == 1:
+            nb = _with_answer(solved, "def price_per_gb(price, gigabytes):\n    return gigabytes / price\n")
+        else:
+            nb = samples.answered(rel, src, "untouched")
+        expected[student] = nb
+        _submit(minimal, item, student, nb)
+    summary = grading.run(ws, item.assignment, limits=Limits(timeout=2, memory_mb=512), show_progress=False)
+    assert sorted(r["student"] for r in summary.results) == sorted(expected)
+    counts = summary.counts()
+    assert sum(counts.values()) == 510 and counts.get("error", 0) == 0
+    db = sqlite3.connect(ws.db_url[len("sqlite:///"):])
+    assert db.execute("select count(*) from submitted_assignment").fetchone()[0] == 510
+    assert db.execute("select count(*) from iioe_grading").fetchone()[0] == 510
+    by = {r["student"]: r for r in summary.results}
+    assert {by[s]["auto_score"] for s in expected if int(s[1:]) % 3 == 0 and int(s[1:]) % 50 != 7} == {2.0}
+    assert {by[s]["auto_score"] for s in expected if int(s[1:]) % 3 != 0 and int(s[1:]) % 50 != 7} == {0.0}
