@@ -31,7 +31,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from iioe_nb.errors import IioeError, UsageError
+from iioe_nb.errors import UsageError
 from iioe_nb.kernels import Limits
 from iioe_nb.messages import _
 
@@ -39,10 +39,6 @@ BATCH = 25                 # submissions per gradebook transaction
 BATCH_SECONDS = 2.0        # or sooner, when results come slowly
 #: statuses of a graded submission; ``graded`` and ``needs-manual`` are normal outcomes
 STATUSES = ("graded", "needs-manual", "timeout", "memory", "died", "output-limit", "invalid", "missing", "error")
-
-
-class GradingError(IioeError):
-    exit_code = 9
 
 
 # ------------------------------------------------------------------------------------- course

@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from iioe_nb.messages import _
 from iioe_nb.sandbox import recv_frame, send_frame
 
 #: always imported in the zygote; a run adds the modules its notebooks import (``grading.notebook_imports``)
@@ -27,6 +28,9 @@ BASE_PRELOAD = ("IPython",)
 #: first uid of the unprivileged users children run as when the grader is root (one per worker slot)
 SANDBOX_UID_BASE = 61000
 _INTERRUPT_GRACE = 3.0
+#: the whole environment trainee code sees (besides HOME, its own folder); nbgrader sets the last one
+SANDBOX_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "MPLBACKEND": "agg",
+               "NBGRADER_EXECUTION": "autograde"}
 
 
 @dataclass(frozen=True)
@@ -53,7 +57,7 @@ class Run:
     """What happened to one notebook."""
 
     cells: list[CellRun] = field(default_factory=list)
-    status: str = "ok"        # ok | timeout | memory | died | output-limit | sandbox
+    status: str = "ok"        # ok | timeout | memory | died | output-limit
     detail: str = ""
     seconds: float = 0.0
 
@@ -109,16 +113,16 @@ class Forker:
         listener.settimeout(30)
         pid = None
         try:
+            env = dict(SANDBOX_ENV, **dict(limits.env))
             job = {"socket": path, "cwd": str(cwd), "uid": self.uid, "memory_mb": limits.memory_mb,
-                   "nproc": limits.nproc, "file_mb": limits.file_mb, "hide": list(limits.hide),
-                   "env": dict(limits.env)}
+                   "nproc": limits.nproc, "file_mb": limits.file_mb, "hide": list(limits.hide), "env": env}
             self._proc.stdin.write(json.dumps(job) + "\n")
             self._proc.stdin.flush()
             pid = json.loads(self._proc.stdout.readline())["pid"]
             try:
                 conn, _addr = listener.accept()
             except socket.timeout:
-                run.status, run.detail = "sandbox", "the sandbox did not start"
+                run.status, run.detail = "died", _("the sandbox did not start")
                 run.cells = [_not_run(run.detail) for _ in cells]
                 return run
             with conn:
@@ -144,24 +148,27 @@ class Forker:
                 except socket.timeout:
                     reply = self._interrupt(conn, pid)
                     if reply is None:
-                        run.status, run.detail = "timeout", f"cell {i + 1} ran over {limits.timeout:g} s and was stopped"
+                        run.status, run.detail = "timeout", _("cell {n} ran over {seconds} s and was stopped",
+                                                              n=i + 1, seconds=f"{limits.timeout:g}")
                         run.cells.append(CellRun([_timeout_output()], None, "CellTimeoutError"))
                         run.cells += [_not_run(run.detail) for _ in cells[i + 1:]]
                         return
                     reply["outputs"].append(_timeout_output())
                     reply["error"] = "CellTimeoutError"
                     if run.status == "ok":
-                        run.status, run.detail = "timeout", f"cell {i + 1} ran over {limits.timeout:g} s"
+                        run.status, run.detail = "timeout", _("cell {n} ran over {seconds} s", n=i + 1,
+                                                                  seconds=f"{limits.timeout:g}")
             except (EOFError, ConnectionError, OSError, ValueError):
                 run.status = "died"
-                run.detail = f"the notebook's process ended in cell {i + 1}{_exit_reason(pid)}"
+                run.detail = _("the notebook's process ended in cell {n}", n=i + 1)
                 run.cells += [_not_run(run.detail) for _ in cells[i:]]
                 return
             cell = CellRun(reply.get("outputs") or [], reply.get("count"), reply.get("error"))
             if cell.error == "MemoryError" and run.status == "ok":
-                run.status, run.detail = "memory", f"cell {i + 1} went over the memory limit ({limits.memory_mb} MB)"
+                run.status, run.detail = "memory", _("cell {n} went over the memory limit ({mb} MB)", n=i + 1,
+                                                 mb=limits.memory_mb)
             if reply.get("truncated") and run.status == "ok":
-                run.status, run.detail = "output-limit", f"cell {i + 1} printed too much; its output was cut"
+                run.status, run.detail = "output-limit", _("cell {n} printed too much; its output was cut", n=i + 1)
             run.cells.append(cell)
         try:
             send_frame(conn, {"end": True})
@@ -216,10 +223,6 @@ def _await_reply(conn: socket.socket, pid: int, timeout: float) -> dict:
 def _timeout_output() -> dict:
     return {"output_type": "error", "ename": "CellTimeoutError", "evalue": "",
             "traceback": ["CellTimeoutError: No reply from kernel before timeout"]}
-
-
-def _exit_reason(pid: int) -> str:
-    return ""
 
 
 def _kill_user(uid: int) -> None:

@@ -64,7 +64,25 @@ def _course_dir(root: Path) -> grading.Course:
                 name, NBGRADER_FILES / name)
             shutil.copyfile(origin, folder / "p1.ipynb")
             (folder / "timestamp.txt").write_text("2026-12-01 09:00:00.000000 UTC")
+    _fixture_module(root, course)
     return course
+
+
+def _fixture_module(root: Path, course: grading.Course) -> None:
+    """Our own fixture module (tests/fixtures/minimal) as an nbgrader assignment, with sample submissions."""
+    from iioe_nb.build import Item, write_language_source
+    from iioe_nb.paths import Project
+
+    project = Project.discover(REPO / "tests" / "fixtures" / "minimal")
+    src = root / "source" / "unit-rates"
+    write_language_source(project, Item("sample", "sample-unit-rates", "en"), src)
+    workspace.generate(course, "unit-rates")
+    release = root / "release" / "unit-rates"
+    rel = json.loads((release / "sample-unit-rates.ipynb").read_text())
+    source = json.loads((src / "sample-unit-rates.ipynb").read_text())
+    for variant in samples.VARIANTS:
+        samples.write_submission(root / "submitted" / variant / "unit-rates", release, "sample-unit-rates",
+                                 samples.answered(rel, source, variant), "2026-12-01 09:00:00.000000 UTC")
 
 
 def _grades(db: Path) -> dict:
@@ -97,11 +115,11 @@ def graded_both(tmp_path_factory):
         cfg.write_text(CONFIG.format(db=base / name / "gradebook.db"))
         copies[name] = base / name
     env = dict(os.environ, PATH=VENV_BIN + os.pathsep + os.environ.get("PATH", ""))
-    for aid in CASES:
+    for aid in (*CASES, "unit-rates"):
         subprocess.run(["nbgrader", "autograde", aid], cwd=copies["nbgrader"], env=env, capture_output=True,
                        timeout=600)
     course = grading.Course.from_directory(copies["iioe"])
-    summaries = {aid: grading.run(course, aid, show_progress=False) for aid in CASES}
+    summaries = {aid: grading.run(course, aid, show_progress=False) for aid in (*CASES, "unit-rates")}
     return copies, summaries
 
 
@@ -262,8 +280,10 @@ def test_rerun_grades_only_new_or_changed_and_archives_every_version(minimal):
     assert third.results[0]["auto_score"] == first.results[[r["student"] for r in first.results].index("kofi")]["auto_score"]
     versions = sorted(p.name for p in (ws.root / "archive" / "amina" / item.assignment).iterdir())
     assert len(versions) == 2 and versions[0].startswith("2026-12-01") and versions[1].startswith("2026-12-02")
+    db = Path(ws.db_url[len("sqlite:///"):])
+    before = _grades(db)
     forced = grading.run(ws, item.assignment, force=True, show_progress=False)
-    assert _grades(Path(ws.db_url[len("sqlite:///"):])) and len(forced.results) == 2
+    assert len(forced.results) == 2 and before and _grades(db) == before, "regrading gives the same gradebook"
 
 
 @pytest.mark.slow
