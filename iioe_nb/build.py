@@ -22,14 +22,14 @@ from iioe_nb import i18n, translation
 from iioe_nb.catalog import Catalog, load_catalog
 from iioe_nb.errors import BuildError, NotebookError
 from iioe_nb.messages import _, gettext_in
-from iioe_nb.paths import BUILD_MANIFEST, CHECK_MODULE, LANGUAGES, Project
+from iioe_nb.paths import BUILD_MANIFEST, CHECK_MODULE, LANGUAGES, LESSONS, Project
 
 MANIFEST_VERSION = 1
 SIZE_LIMIT = 150 * 1024
 PACKAGE_DIR = Path(__file__).parent
 SHIPPED_CHECK = PACKAGE_DIR / "shipped" / "__init__.py"
 #: files of this package whose content changes what the build writes
-_BUILDER_FILES = ("build.py", "translation.py", "i18n.py", "shipped/__init__.py")
+_BUILDER_FILES = ("build.py", "translation.py", "i18n.py", "lessons.py", "shipped/__init__.py")
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,8 @@ def stale(project: Project, items: list[Item], manifest: dict, builder: str) -> 
             out[item.assignment] = _("never built")
         elif entry.get("inputs") != input_digest(project, item, builder):
             out[item.assignment] = _("source, translation or builder changed")
-        elif entry.get("files") != _files_on_disk(project.release_module_dir(item.module, item.lang)):
+        elif entry.get("files") != _files_on_disk(project.release_module_dir(item.module, item.lang)) or \
+                entry.get("lesson") != _files_on_disk(project.lesson_dir(item.module, item.lang)):
             out[item.assignment] = _("release files differ from what the build wrote (edited by hand?)")
     return out
 
@@ -128,8 +129,11 @@ def orphans(project: Project, catalog: Catalog) -> list[str]:
     if not project.release_dir.is_dir():
         return []
     expected = {i.assignment for i in plan(project, catalog)}
-    return sorted(p.name for p in project.release_dir.iterdir()
-                  if p.is_dir() and not p.name.startswith((".", "_")) and p.name not in expected)
+    found = [p for p in project.release_dir.iterdir()
+             if p.is_dir() and not p.name.startswith((".", "_")) and p.name != LESSONS and p.name not in expected]
+    if project.lessons_dir.is_dir():
+        found += [p for p in project.lessons_dir.iterdir() if p.is_dir() and p.name not in expected]
+    return sorted({p.name for p in found})
 
 
 def check_sources(project: Project, catalog: Catalog) -> None:
@@ -210,8 +214,9 @@ def _stub_config(lang: str):
     return cfg
 
 
-def _generate(project: Project, item: Item, workdir: Path, out_dir: Path) -> list[str]:
-    """Write the release folder of ``item`` into ``out_dir``; returns messages left in English."""
+def _generate(project: Project, item: Item, workdir: Path, out_dir: Path, lesson_dir: Path) -> list[str]:
+    """Write the release folder of ``item`` into ``out_dir`` and its lesson into ``lesson_dir``; returns the
+    messages left in English."""
     import logging
 
     from nbgrader import preprocessors as pp
@@ -219,7 +224,8 @@ def _generate(project: Project, item: Item, workdir: Path, out_dir: Path) -> lis
     from nbgrader.converters.base import NbGraderException
     from nbgrader.coursedir import CourseDirectory
 
-    missing = write_language_source(project, item, workdir / "source" / item.assignment)
+    src = workdir / "source" / item.assignment
+    missing = write_language_source(project, item, src)
     cfg = _stub_config(item.lang)
     cfg.CourseDirectory.root = str(workdir)
     cfg.CourseDirectory.assignment_id = item.assignment
@@ -249,10 +255,40 @@ def _generate(project: Project, item: Item, workdir: Path, out_dir: Path) -> lis
         raise BuildError(_("{module} ({lang}): nbgrader could not generate the assignment: {detail}",
                            module=item.module, lang=item.lang, detail=detail)) from None
     shutil.copytree(workdir / "release" / item.assignment, out_dir)
-    for p in out_dir.rglob("*"):
-        # same bytes and same modes on every machine and umask
-        p.chmod(0o755 if p.is_dir() else 0o644)
+    _write_lesson(src, item, lesson_dir)
+    for folder in (out_dir, lesson_dir):
+        for p in folder.rglob("*"):
+            # same bytes and same modes on every machine and umask
+            p.chmod(0o755 if p.is_dir() else 0o644)
     return missing
+
+
+def _write_lesson(src: Path, item: Item, dest: Path) -> None:
+    """The Voilà lesson of ``item`` from its language source folder: notebook, data, ``iioe_check.py``."""
+    from iioe_nb import lessons
+
+    nb = json.loads((src / f"{item.module}.ipynb").read_text(encoding="utf-8"))
+    dest.mkdir(parents=True)
+    for p in sorted(src.rglob("*")):
+        if p.is_file() and p.suffix != ".ipynb":
+            target = dest / p.relative_to(src)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(p, target)
+    (dest / f"{item.module}.ipynb").write_text(_notebook_text(lessons.lesson(nb, item.lang)), encoding="utf-8")
+
+
+def _notebook_text(nb: dict) -> str:
+    return json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def gallery_pages(project: Project, catalog: Catalog) -> dict[Path, str]:
+    """The lesson index pages, one per language, as they should be on disk."""
+    from iioe_nb import lessons
+
+    def link(module: str, lang: str) -> str:
+        return f"{Project.assignment_id(module, lang)}/{module}.ipynb"
+
+    return {project.gallery_notebook(lang): _notebook_text(lessons.gallery(catalog, lang, link)) for lang in LANGUAGES}
 
 
 # ---------------------------------------------------------------------------------- whole build
@@ -271,12 +307,16 @@ def build(project: Project, modules: list[str] | None = None, langs: list[str] |
     todo = stale(project, items, manifest, builder)
     gone = orphans(project, catalog) if not modules and not langs else []
     report = Report(skipped=[i.assignment for i in items if i.assignment not in todo])
+    pages = gallery_pages(project, catalog)
+    stale_pages = [p for p, text in pages.items() if not p.exists() or p.read_text(encoding="utf-8") != text]
     if check:
-        if todo or gone:
+        if todo or gone or stale_pages:
             lines = [f"{aid}: {why}" for aid, why in todo.items()] + [_("{aid}: not in the catalog any more", aid=aid) for aid in gone]
+            lines += [_("{page}: lesson index out of date", page=p.relative_to(project.root)) for p in stale_pages]
             raise BuildError(_("release/ is stale; run 'iioe build':\n  {lines}", lines="\n  ".join(lines)))
         return report
     if not todo and not gone:
+        _write_pages(stale_pages, pages)
         return report
 
     project.release_dir.mkdir(parents=True, exist_ok=True)
@@ -288,10 +328,11 @@ def build(project: Project, modules: list[str] | None = None, langs: list[str] |
             for item in work:
                 with tempfile.TemporaryDirectory(prefix="iioe-build-") as tmp:
                     out_dir = staging / item.assignment
-                    missing = _generate(project, item, Path(tmp), out_dir)
-                files = _files_on_disk(out_dir)
+                    lesson_dir = staging / LESSONS / item.assignment
+                    missing = _generate(project, item, Path(tmp), out_dir, lesson_dir)
                 new_entries[item.assignment] = {"course": item.course, "module": item.module, "lang": item.lang,
-                                                "inputs": input_digest(project, item, builder), "files": files}
+                                                "inputs": input_digest(project, item, builder),
+                                                "files": _files_on_disk(out_dir), "lesson": _files_on_disk(lesson_dir)}
                 if missing:
                     report.untranslated[item.assignment] = missing
                 size = (out_dir / f"{item.module}.ipynb").stat().st_size
@@ -301,20 +342,32 @@ def build(project: Project, modules: list[str] | None = None, langs: list[str] |
                 report.built.append(item.assignment)
                 advance()
         # everything built: swap in, then record
+        project.lessons_dir.mkdir(exist_ok=True)
         for aid in new_entries:
-            target = project.release_dir / aid
-            if target.exists():
-                shutil.rmtree(target)
-            (staging / aid).rename(target)
+            for target, built in ((project.release_dir / aid, staging / aid),
+                                  (project.lessons_dir / aid, staging / LESSONS / aid)):
+                if target.exists():
+                    shutil.rmtree(target)
+                built.rename(target)
         for aid in gone:
-            shutil.rmtree(project.release_dir / aid)
+            for folder in (project.release_dir / aid, project.lessons_dir / aid):
+                if folder.exists():
+                    shutil.rmtree(folder)
             manifest.pop(aid, None)
             report.removed.append(aid)
         manifest.update(new_entries)
         _write_manifest(project, manifest)
+        _write_pages(stale_pages, pages)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return report
+
+
+def _write_pages(stale_pages: list[Path], pages: dict[Path, str]) -> None:
+    for path in stale_pages:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(pages[path], encoding="utf-8")
+        path.chmod(0o644)
 
 
 def _write_manifest(project: Project, assignments: dict) -> None:

@@ -314,6 +314,27 @@ def feedback_cmd(ctx, module, langs, students, as_json) -> None:
         click.echo(_("Wrote {n} feedback page(s).", n=len(written)))
 
 
+@cli.command("serve")
+@click.argument("module", required=False)
+@click.option("--lang", "lang", type=LANG_CHOICE, help="Language of the lesson or gallery (default: the messages').")
+@click.option("--port", type=click.IntRange(1, 65535), default=8866, show_default=True, help="Port on 127.0.0.1.")
+@click.option("--pool", type=click.IntRange(0, 16), default=1, show_default=True,
+              help="Pre-heated kernels kept ready per lesson (0: start one per page load).")
+@click.pass_context
+def serve_cmd(ctx, module, lang, port, pool) -> None:
+    """Serve MODULE's lesson (or, without MODULE, the gallery of lessons) with Voilà."""
+    from iioe_nb import serve
+
+    p = serve.plan(_project(ctx), module, lang or ctx.obj["lang"], port, pool)
+    click.echo(_("Serving on {url} (Ctrl+C to stop).", url=p.url))
+    proc = serve.start(p)
+    try:
+        ctx.exit(proc.wait())
+    except KeyboardInterrupt:
+        proc.terminate()
+        proc.wait(10)
+
+
 @cli.command("demo")
 @click.option("--module", help="Module to verify (default: the first of the catalog).")
 @click.pass_context

@@ -15,6 +15,7 @@ LANGUAGES = ("en", "fr", "zh")
 SOURCE_LANGUAGE = "en"
 CHECK_MODULE = "iioe_check.py"
 BUILD_MANIFEST = ".iioe-build.json"
+LESSONS = "lessons"
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,20 @@ class Project:
 
     def release_notebook(self, module: str, lang: str) -> Path:
         return self.release_module_dir(module, lang) / f"{module}.ipynb"
+
+    @property
+    def lessons_dir(self) -> Path:
+        """Voilà lessons, beside (not inside) the nbgrader assignments."""
+        return self.release_dir / LESSONS
+
+    def lesson_dir(self, module: str, lang: str) -> Path:
+        return self.lessons_dir / self.assignment_id(module, lang)
+
+    def lesson_notebook(self, module: str, lang: str) -> Path:
+        return self.lesson_dir(module, lang) / f"{module}.ipynb"
+
+    def gallery_notebook(self, lang: str) -> Path:
+        return self.lessons_dir / f"index.{lang}.ipynb"
 
     @property
     def build_manifest(self) -> Path:

@@ -1,11 +1,13 @@
 """``iioe verify``: the modules teach what they claim and leak nothing.
 
-Three checks, each failure naming module, language and cell:
+Four checks, each failure naming module, language and cell:
 
 (a) the English source notebook, run with its solutions in a real kernel: no cell raises and every
     autograded test passes, in under ``SOLUTION_SECONDS``;
 (b) every release notebook, run as a trainee who did nothing: every autograded test fails;
-(c) a leak scan of the release folders: no solution code, hidden tests, nbgrader markers or mark schemes.
+(c) every lesson (``release/lessons/``), run as Voilà runs it: no cell raises;
+(d) a leak scan of the release notebooks and lessons: no solution code, hidden tests, nbgrader markers
+    or mark schemes.
 
 Notebooks run in parallel, one kernel per notebook, in worker processes.
 """
@@ -32,14 +34,14 @@ MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN T
            "BEGIN MARK SCHEME", "END MARK SCHEME")
 _MIN_LEAK_LINE = 16
 # words shown in reports, translated where they are printed
-_WORDS = (N_("solution"), N_("release"), N_("leak"), N_("model answer"), N_("hidden test"), N_("mark scheme"))
+_WORDS = (N_("solution"), N_("release"), N_("lesson"), N_("leak"), N_("model answer"), N_("hidden test"), N_("mark scheme"))
 
 
 @dataclass
 class Finding:
     module: str
     lang: str
-    check: str          # solution | release | leak
+    check: str          # solution | release | lesson | leak
     problems: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -100,6 +102,9 @@ def _task(kind: str, module: str, lang: str, nb: dict, folder: str) -> Finding:
         if kind == "solution" and errors:
             what = _("test fails with the solution") if graded else _("cell raises with the solution")
             finding.problems.append(f"{_label(cell)}: {what}: {errors[0]}")
+        elif kind == "lesson" and errors:
+            finding.problems.append(_("{cell}: cell raises in the lesson (Voilà would stop there): {error}",
+                                      cell=_label(cell), error=errors[0]))
         elif kind == "release" and graded and not errors:
             finding.problems.append(_("{cell}: test passes on the untouched notebook: it tests nothing the trainee writes",
                                       cell=_label(cell)))
@@ -189,10 +194,17 @@ def verify(project: Project, modules: list[str] | None = None, langs: list[str] 
         nb_path = project.release_notebook(item.module, item.lang)
         text = nb_path.read_text(encoding="utf-8")
         lang_source, _missing = build.language_notebook(project, item)
-        leak = Finding(item.module, item.lang, "leak", leak_scan(text, lang_source))
-        findings.append(leak)
+        lesson_path = project.lesson_notebook(item.module, item.lang)
+        lesson_text = lesson_path.read_text(encoding="utf-8")
+        findings.append(Finding(item.module, item.lang, "leak",
+                                leak_scan(text, lang_source) + leak_scan(lesson_text, lang_source)))
         files = [(p, str(p.relative_to(folder))) for p in sorted(folder.rglob("*")) if p.is_file() and p != nb_path]
         jobs.append(("release", item.module, item.lang, json.loads(text), stage(files, nb_path.name, json.loads(text))))
+        lesson_folder = lesson_path.parent
+        files = [(p, str(p.relative_to(lesson_folder))) for p in sorted(lesson_folder.rglob("*"))
+                 if p.is_file() and p != lesson_path]
+        jobs.append(("lesson", item.module, item.lang, json.loads(lesson_text),
+                     stage(files, lesson_path.name, json.loads(lesson_text))))
 
     workers = workers or max(1, min(len(jobs), os.cpu_count() or 1))
     ctx = multiprocessing.get_context("fork")
