@@ -137,7 +137,7 @@ def _server(project: Project, module, lang: str, pool: int, log: Path):
     p = serve.plan(project, module, lang, _free_port(), pool)
     fh = open(log, "w")
     proc = serve.start(p, stdout=fh, stderr=subprocess.STDOUT)
-    _wait_http(p.url.rsplit("/voila/", 1)[0] + "/", proc)
+    _wait_http(p.url, proc)
     return p, proc, fh
 
 
@@ -189,8 +189,12 @@ def _interact(page) -> str:
         handle = page.locator(".noUi-handle").first
         handle.scroll_into_view_if_needed()
         handle.focus()
-        for _ in range(3):
-            handle.press("ArrowRight")
+        start = handle.get_attribute("aria-valuenow")
+        for key in ("ArrowRight", "ArrowLeft"):  # a slider already at its maximum moves left
+            for _ in range(3):
+                handle.press(key)
+            if handle.get_attribute("aria-valuenow") != start:
+                break
         return "slider"
     if page.locator(".widget-text input").count():
         box = page.locator(".widget-text input").first

@@ -70,8 +70,12 @@ def test_check_module_is_installed_and_shipped_alike():
 def test_shipped_check_module_needs_only_the_standard_library():
     from iioe_nb.build import SHIPPED_CHECK
 
-    code = SHIPPED_CHECK.read_text(encoding="utf-8")
-    assert not re.search(r"^\s*(import|from)\s", code, re.M)
+    import ast
+
+    tree = ast.parse(SHIPPED_CHECK.read_text(encoding="utf-8"))
+    imported = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    imported |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+    assert imported and imported <= set(sys.stdlib_module_names), imported - set(sys.stdlib_module_names)
 
 
 def test_help_does_not_import_heavy_libraries():

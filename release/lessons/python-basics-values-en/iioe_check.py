@@ -8,7 +8,26 @@ calls in place, so at run time both are plain formatting: the text a trainee
 reads is already in the notebook's language.
 """
 
+import sys
+
 __all__ = ["check", "tr"]
+
+
+def _fonts_for_every_script():
+    """When the notebook already uses matplotlib, add a CJK font after its own as a fallback, so
+    Chinese labels in charts are drawn instead of empty boxes (matplotlib picks per glyph)."""
+    font_manager = sys.modules.get("matplotlib.font_manager")
+    matplotlib = sys.modules.get("matplotlib")
+    if font_manager is None or matplotlib is None:
+        return
+    try:
+        names = sorted({f.name for f in font_manager.fontManager.ttflist if "CJK" in f.name})
+        preferred = [n for n in names if n.endswith(" SC")] + [n for n in names if not n.endswith(" SC")]
+        # matplotlib falls back from one *family* to the next, glyph by glyph
+        current = list(matplotlib.rcParams["font.family"])
+        matplotlib.rcParams["font.family"] = current + [n for n in preferred[:1] if n not in current]
+    except Exception:  # a chart with boxes is better than a notebook that does not start
+        pass
 
 
 def tr(message, **values):
@@ -30,3 +49,6 @@ def check(condition, message, **values):
     if not condition:
         raise AssertionError(message.format(**values) if values else message)
     return True
+
+
+_fonts_for_every_script()
