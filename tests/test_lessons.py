@@ -58,7 +58,7 @@ def test_exercises_become_notes_and_their_secrets_stay_out():
     assert any("Exercise 1 (2 points): price per GB" in s for s in sources)
     assert any("Reflection (2 points)" in s for s in sources)
     assert not any("print(ppg" in s for s in sources), "a cell that needs the answer is replaced by a note"
-    assert any("IntSlider" in s for s in sources) and any("kernel" in s for s in sources)
+    assert any("IntSlider" in s for s in sources) and any("noyau Python actif" in s for s in sources)
     assert all("nbgrader" not in c["metadata"] for c in les["cells"])
     assert lessons.lesson(notebook(*[cell("markdown", "x", "a")]), "fr") == lessons.lesson(
         notebook(*[cell("markdown", "x", "a")]), "fr"), "deterministic"
