@@ -1,7 +1,8 @@
 """``iioe bundle``: one zip per course and language for low-tech and no-tech settings.
 
 A bundle holds, per module, the release notebook with its data and ``iioe_check.py`` (works offline
-in any Jupyter), a static HTML page (reads in any browser, no server; run once so it shows what the
+in any Jupyter), the lesson as a static page (``lesson.html``: explanations, worked examples and
+widgets in their first view, no exercises), a static HTML page of the notebook (reads in any browser, no server; run once so it shows what the
 worked examples and widgets print, with the widgets' initial view embedded) and a printable PDF worksheet
 (printed by headless Chromium, with Noto CJK fonts for Chinese), plus an ``index.html`` in the
 language. Entries are sorted and time-stamped alike; notebooks and data are the release's own bytes.
@@ -24,7 +25,7 @@ from iioe_nb.paths import Project
 
 ZIP_DATE = (2020, 1, 1, 0, 0, 0)
 HTML_LANG = {"en": "en", "fr": "fr", "zh": "zh-CN"}
-_INDEX_WORDS = (N_("Read"), N_("Print"), N_("Notebook"),
+_INDEX_WORDS = (N_("Read"), N_("Print"), N_("Notebook"), N_("Lesson"),
                 N_("Open a notebook in Jupyter to do the exercises; the HTML pages and PDF worksheets need no "
                    "software but a browser or a printer."))
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome")
@@ -115,6 +116,7 @@ def _index_html(course, modules, lang: str, pdf: bool) -> str:
     t = lambda msg: html.escape(gettext_in(lang, msg))  # noqa: E731
     rows = "\n".join(
         f'<li><strong>{html.escape(m.title.get(lang))}</strong> ({m.minutes} min) — '
+        f'<a href="{m.id}/lesson.html">{t("Lesson")}</a> · '
         f'<a href="{m.id}/{m.id}.html">{t("Read")}</a> · '
         + (f'<a href="{m.id}/{m.id}.pdf">{t("Print")}</a> · ' if pdf else "")
         + f'<a href="{m.id}/{m.id}.ipynb">{t("Notebook")}</a></li>'
@@ -123,7 +125,7 @@ def _index_html(course, modules, lang: str, pdf: bool) -> str:
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             f'<title>{html.escape(course.title.get(lang))}</title></head>\n<body style="font-family: sans-serif; max-width: 46em; margin: 2em auto; padding: 0 1em">'
             f'<h1>{html.escape(course.title.get(lang))}</h1>\n<p>{html.escape(course.summary.get(lang))}</p>\n<ol>\n{rows}\n</ol>\n'
-            f'<p>{t(_INDEX_WORDS[3])}</p>'
+            f'<p>{t(_INDEX_WORDS[4])}</p>'
             f'</body></html>\n')
 
 
@@ -161,6 +163,9 @@ def make_bundle(project: Project, course_id: str, lang: str, out_dir: Path, pdf:
             html_path = Path(tmp) / f"{module.id}.html"
             html_path.write_text(page, encoding="utf-8")
             _add(zf, f"{top}/{module.id}/{module.id}.html", page.encode("utf-8"))
+            # the lesson as a page: explanations, worked examples, widgets in their first view
+            lesson = notebook_html(reading_copy(project.lesson_notebook(module.id, lang)), module.title.get(lang), lang)
+            _add(zf, f"{top}/{module.id}/lesson.html", lesson.encode("utf-8"))
             if chromium:
                 pdf_path = Path(tmp) / f"{module.id}.pdf"
                 print_pdf(html_path, pdf_path, chromium)

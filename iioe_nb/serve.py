@@ -6,7 +6,8 @@ written to ``$IIOE_HOME/serve/`` (Voilà reads it from its working folder):
 
 - a pool of pre-heated kernels (the lesson already run) for the lessons served, so a page shows
   its widgets without waiting for a kernel to start; other pages start one on demand;
-- kernels culled: when its page closes Voilà shuts a kernel down, and one left idle and unconnected
+- kernels culled: when its page closes Voilà shuts a kernel down (the XSRF check that blocks this
+  in Voilà 0.5 is turned off), and one left idle and unconnected
   (a browser that vanished with the network) is culled after ``CULL_IDLE`` seconds, where Voilà
   would keep every ~100 MB kernel forever;
 - code cells hidden (Voilà's default), and no traceback shown to readers: they go to the log.
@@ -43,6 +44,8 @@ class Plan:
 
 def port_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        # as Tornado binds: a port whose old connections linger in TIME_WAIT is free
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
         except OSError:
@@ -76,10 +79,14 @@ def plan(project: Project, module: str | None, lang: str, port: int = DEFAULT_PO
     config = {
         "VoilaConfiguration": {"preheat_kernel": pool > 0, "default_pool_size": 0, "show_tracebacks": False,
                                "template": "lab", "theme": "light"},
-        "VoilaKernelManager": {"kernel_pools_config": pools, "fill_delay": 0.5},
+        "VoilaKernelManager": {"kernel_pools_config": pools, "fill_delay": 1.0},
         "MappingKernelManager": {"cull_idle_timeout": CULL_IDLE, "cull_interval": CULL_INTERVAL,
                                  "cull_connected": False, "cull_busy": False},
-        "Voila": {"ip": "127.0.0.1", "port": port, "open_browser": False},
+        # Voilà shuts a page's kernel down when the page closes, by a POST that jupyter_server refuses
+        # for want of an XSRF token (voila-dashboards/voila#1458), so every page load would leave a
+        # kernel behind; the server only listens on 127.0.0.1 and serves read-only lessons.
+        "Voila": {"ip": "127.0.0.1", "port": port, "open_browser": False,
+                  "tornado_settings": {"disable_check_xsrf": True}},
     }
     cwd = project.home / "serve"
     argv = [sys.executable, "-m", "voila", str(target), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1"]

@@ -28,7 +28,8 @@ def test_bundle_without_pdf_is_complete_and_reproducible(built, tmp_path):
                 assert zf.read(name) == again.read(name), name
         names = sorted(zf.namelist())
         assert names == ["sample-fr/index.html", "sample-fr/sample-unit-rates/data/plans.csv",
-                         "sample-fr/sample-unit-rates/iioe_check.py", "sample-fr/sample-unit-rates/sample-unit-rates.html",
+                         "sample-fr/sample-unit-rates/iioe_check.py", "sample-fr/sample-unit-rates/lesson.html",
+                         "sample-fr/sample-unit-rates/sample-unit-rates.html",
                          "sample-fr/sample-unit-rates/sample-unit-rates.ipynb"]
     with zipfile.ZipFile(first.path) as zf:
         index = zf.read("sample-fr/index.html").decode("utf-8")
@@ -38,6 +39,11 @@ def test_bundle_without_pdf_is_complete_and_reproducible(built, tmp_path):
     assert "BEGIN SOLUTION" not in page and "return price / gigabytes" not in page
     # run once for readers: worked examples show their output, exercises show none and no error
     assert "3 forfaits chargés" in page
+    with zipfile.ZipFile(first.path) as zf:
+        lesson = zf.read("sample-fr/sample-unit-rates/lesson.html").decode("utf-8")
+    assert '<html lang="fr">' in lesson and "3 forfaits chargés" in lesson and "Leçon" in index
+    assert "price_per_gb(2, 4)" not in lesson and "return price / gigabytes" not in lesson
+    assert "Cet exercice se fait dans la version notebook du module." in lesson
 
 
 def test_reading_copy_keeps_examples_and_drops_exercise_output(built):

@@ -133,11 +133,15 @@ def _wait_http(url: str, proc, seconds: float = 90) -> None:
     raise TimeoutError(url)
 
 
-def _server(project: Project, module, lang: str, pool: int, log: Path):
+def _server(project: Project, module, lang: str, pool: int, log: Path, lessons: int = 1):
+    """Start ``iioe serve``; return once it answers and every lesson's pool is filled."""
     p = serve.plan(project, module, lang, _free_port(), pool)
     fh = open(log, "w")
     proc = serve.start(p, stdout=fh, stderr=subprocess.STDOUT)
     _wait_http(p.url, proc)
+    deadline = time.monotonic() + 300
+    while pool and time.monotonic() < deadline and log.read_text(errors="replace").count("is filled with") < lessons:
+        time.sleep(1)
     return p, proc, fh
 
 
@@ -173,7 +177,7 @@ def _page(browser):
 
 def _open_lesson(page, url: str) -> float:
     started = time.perf_counter()
-    page.goto(url, wait_until="domcontentloaded")
+    page.goto(url, wait_until="domcontentloaded", timeout=120_000)
     page.wait_for_selector(".jupyter-widgets", timeout=90_000)
     page.wait_for_function("!document.body.innerText.includes('Loading widget')", timeout=60_000)
     return time.perf_counter() - started
@@ -222,7 +226,7 @@ MODULES = [m.id for _c, m in CATALOG.modules]
 def gallery_server(request, tmp_path_factory):
     project = Project.discover(REPO)
     log = tmp_path_factory.mktemp("voila") / f"voila-{request.param}.log"
-    p, proc, fh = _server(project, None, request.param, 1, log)
+    p, proc, fh = _server(project, None, request.param, 1, log, lessons=len(MODULES))
     yield request.param, p, project
     _stop(proc, fh)
 
