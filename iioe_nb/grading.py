@@ -52,6 +52,8 @@ class Course:
     db_url: str
     course_id: str
     config_file: Path | None = None
+    #: more paths trainee code must not see (an IIOE repository's own sources and history)
+    secret: tuple[str, ...] = ()
 
     def config(self):
         """The nbgrader configuration of the course (its ``nbgrader_config.py``), root and gradebook set."""
@@ -102,7 +104,7 @@ class Course:
         paths.append(self.root / "nbgrader_config.py")
         if self.db_url.startswith("sqlite:///"):
             paths.append(Path(self.db_url[len("sqlite:///"):]))
-        return tuple(str(p) for p in paths)
+        return tuple(str(p) for p in paths) + self.secret
 
 
 # -------------------------------------------------------------------------------- submissions

@@ -6,10 +6,11 @@ written to ``$IIOE_HOME/serve/`` (Voilà reads it from its working folder):
 
 - a pool of pre-heated kernels (the lesson already run) for the lessons served, so a page shows
   its widgets without waiting for a kernel to start; other pages start one on demand;
-- kernels culled: when its page closes Voilà shuts a kernel down (the XSRF check that blocks this
-  in Voilà 0.5 is turned off), and one left idle and unconnected
-  (a browser that vanished with the network) is culled after ``CULL_IDLE`` seconds, where Voilà
-  would keep every ~100 MB kernel forever;
+- kernels culled: the kernel of a page that was closed (or whose browser vanished with the network)
+  is shut down once idle and unconnected for ``CULL_IDLE`` seconds, where Voilà would keep every
+  ~100 MB kernel forever. (Voilà's own shutdown when a page closes is refused by jupyter_server for
+  want of an XSRF token, voila-dashboards/voila#1458; turning that check off made page loads hang
+  now and then under a pre-heated pool, so culling does the work.)
 - code cells hidden (Voilà's default), and no traceback shown to readers: they go to the log.
 """
 from __future__ import annotations
@@ -27,8 +28,8 @@ from iioe_nb.errors import UsageError
 from iioe_nb.messages import _
 from iioe_nb.paths import Project
 
-CULL_IDLE = 600
-CULL_INTERVAL = 60
+CULL_IDLE = 120
+CULL_INTERVAL = 15
 DEFAULT_PORT = 8866
 
 
@@ -82,11 +83,7 @@ def plan(project: Project, module: str | None, lang: str, port: int = DEFAULT_PO
         "VoilaKernelManager": {"kernel_pools_config": pools, "fill_delay": 1.0},
         "MappingKernelManager": {"cull_idle_timeout": CULL_IDLE, "cull_interval": CULL_INTERVAL,
                                  "cull_connected": False, "cull_busy": False},
-        # Voilà shuts a page's kernel down when the page closes, by a POST that jupyter_server refuses
-        # for want of an XSRF token (voila-dashboards/voila#1458), so every page load would leave a
-        # kernel behind; the server only listens on 127.0.0.1 and serves read-only lessons.
-        "Voila": {"ip": "127.0.0.1", "port": port, "open_browser": False,
-                  "tornado_settings": {"disable_check_xsrf": True}},
+        "Voila": {"ip": "127.0.0.1", "port": port, "open_browser": False},
     }
     cwd = project.home / "serve"
     argv = [sys.executable, "-m", "voila", str(target), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1"]

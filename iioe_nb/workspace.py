@@ -37,7 +37,8 @@ def course(project: Project) -> Course:
     text = _CONFIG.format(db=project.database_url, course=COURSE_ID)
     if not cfg.exists() or cfg.read_text(encoding="utf-8") != text:
         cfg.write_text(text, encoding="utf-8")
-    return Course(root=project.home, db_url=project.database_url, course_id=COURSE_ID, config_file=cfg)
+    secret = tuple(str(p) for p in (project.source_dir, project.root / ".git", project.courses_dir))
+    return Course(root=project.home, db_url=project.database_url, course_id=COURSE_ID, config_file=cfg, secret=secret)
 
 
 def _digest(folder: Path) -> str:

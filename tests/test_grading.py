@@ -199,6 +199,7 @@ HOSTILE = {
     "hide-failures": "get_ipython().showtraceback = lambda *a, **k: None\ndef price_per_gb(price, gigabytes):\n    return 0\n",
     "gradebook": "open({db!r}, 'w').write('gone')\n" + SOLVED_FN,
     "hidden-tests": "print(open({src!r}).read())\n" + SOLVED_FN,
+    "repo-sources": "print(open({repo_src!r}).read())\n" + SOLVED_FN,
     "other-trainee": "print(open({other!r}).read())\n" + SOLVED_FN,
     "environment": "import os\nassert os.environ.get('IIOE_SECRET') == 'hunter2'\n" + SOLVED_FN,
     "network": "import socket\nsocket.create_connection(('127.0.0.1', 9), timeout=2)\n" + SOLVED_FN,
@@ -213,6 +214,7 @@ def test_hostile_and_broken_submissions_are_contained(minimal, monkeypatch):
     _submit(minimal, item, "good", solved)
     db = ws.db_url[len("sqlite:///"):]
     values = dict(db=db, src=str(ws.root / "source" / item.assignment / f"{item.module}.ipynb"),
+                  repo_src=str(minimal.module_notebook(item.module)),
                   other=str(minimal.step_dir("submitted") / "good" / item.assignment / f"{item.module}.ipynb"))
     for name, code in HOSTILE.items():
         _submit(minimal, item, name, _with_answer(solved, code.format(**values)))
@@ -243,7 +245,7 @@ def test_hostile_and_broken_submissions_are_contained(minimal, monkeypatch):
     assert len(by) == len(HOSTILE) + 6, "every submission is accounted for"
     full = by["good"]["auto_score"]
     assert full > 0 and by["good"]["status"] == "needs-manual"
-    for name in ("gradebook", "hidden-tests", "other-trainee", "environment", "network", "old-nbformat",
+    for name in ("gradebook", "hidden-tests", "repo-sources", "other-trainee", "environment", "network", "old-nbformat",
                  "duplicate-ids", "memory", "fork-storm"):
         assert by[name]["auto_score"] < full or name in ("old-nbformat", "duplicate-ids", "memory", "fork-storm"), name
     # contained: the attempts failed, so their answers (and tests) scored less, or the same for harmless cases
@@ -260,6 +262,7 @@ def test_hostile_and_broken_submissions_are_contained(minimal, monkeypatch):
     assert Path(db).stat().st_size >= before and sqlite3.connect(db).execute("select count(*) from student").fetchone()[0] == len(by)
     if os.geteuid() == 0:
         assert by["gradebook"]["auto_score"] < full and by["hidden-tests"]["auto_score"] < full
+        assert by["repo-sources"]["auto_score"] < full
         assert by["other-trainee"]["auto_score"] < full and by["network"]["auto_score"] < full
     assert by["environment"]["auto_score"] < full
 

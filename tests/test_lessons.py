@@ -246,7 +246,12 @@ def test_every_lesson_renders_in_its_language_and_its_widget_answers(browser, ga
     for course, module in CATALOG.modules:
         url = f"{base}/voila/render/{module.id}-{lang}/{module.id}.ipynb"
         assert any(h and h.endswith(f"{module.id}-{lang}/{module.id}.ipynb") for h in listed), module.id
-        seconds = _open_lesson(page, url)
+        try:
+            seconds = _open_lesson(page, url)
+        except Exception:  # one retry on a fresh page before calling it a failure
+            page.close()
+            page = _page(browser)
+            seconds = _open_lesson(page, url)
         body = page.inner_text("body")
         if "There was an error" in body or page.locator("[data-mime-type='application/vnd.jupyter.stderr']").count():
             problems.append(f"{module.id}: error output")
@@ -271,15 +276,19 @@ def test_live_kernels_stay_bounded_when_a_lesson_is_loaded_twenty_times(browser,
     project = Project.discover(REPO)
     p, proc, fh = _server(project, "python-basics-values", "en", 1, tmp_path / "voila.log")
     try:
+        import psutil
+
+        def kernels() -> int:
+            return sum("ipykernel" in " ".join(c.cmdline()) for c in psutil.Process(proc.pid).children(recursive=True))
+
         page = _page(browser)
         for _ in range(20):
             _open_lesson(page, p.url)
         page.close()
-        time.sleep(3)
-        import psutil
-
-        kernels = [c for c in psutil.Process(proc.pid).children(recursive=True)
-                   if "ipykernel" in " ".join(c.cmdline())]
-        assert len(kernels) <= 3, f"{len(kernels)} kernels alive after 20 loads"
+        most = kernels()
+        deadline = time.monotonic() + serve.CULL_IDLE + 4 * serve.CULL_INTERVAL + 30
+        while kernels() > 2 and time.monotonic() < deadline:
+            time.sleep(5)
+        assert kernels() <= 2, f"{kernels()} kernels alive {serve.CULL_IDLE} s after 20 loads (at most {most})"
     finally:
         _stop(proc, fh)
