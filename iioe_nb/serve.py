@@ -8,7 +8,8 @@ written to ``$IIOE_HOME/serve/`` (Voilà reads it from its working folder):
   its widgets without waiting for a kernel to start; other pages start one on demand;
 - kernels culled: the kernel of a page that was closed (or whose browser vanished with the network)
   is shut down once idle and unconnected for ``CULL_IDLE`` seconds, where Voilà would keep every
-  ~100 MB kernel forever. (Voilà's own shutdown when a page closes is refused by jupyter_server for
+  ~100 MB kernel forever; pre-heated kernels waiting in the pool are spared
+  (``iioe_nb.voila_kernels``). (Voilà's own shutdown when a page closes is refused by jupyter_server for
   want of an XSRF token, voila-dashboards/voila#1458; turning that check off made page loads hang
   now and then under a pre-heated pool, so culling does the work.)
 - code cells hidden (Voilà's default), and no traceback shown to readers: they go to the log.
@@ -54,7 +55,8 @@ def port_free(port: int) -> bool:
     return True
 
 
-def plan(project: Project, module: str | None, lang: str, port: int = DEFAULT_PORT, pool: int = 1) -> Plan:
+def plan(project: Project, module: str | None, lang: str, port: int = DEFAULT_PORT, pool: int = 1,
+         cull_idle: int = CULL_IDLE) -> Plan:
     """Check the request and say how Voilà will be started; nothing is started yet."""
     catalog = load_catalog(project)
     if module:
@@ -79,9 +81,10 @@ def plan(project: Project, module: str | None, lang: str, port: int = DEFAULT_PO
         pools.update({str(path.relative_to(root)): {"pool_size": pool} for path in lessons})
     config = {
         "VoilaConfiguration": {"preheat_kernel": pool > 0, "default_pool_size": 0, "show_tracebacks": False,
-                               "template": "lab", "theme": "light"},
+                               "template": "lab", "theme": "light",
+                               "multi_kernel_manager_class": "iioe_nb.voila_kernels.ClassroomKernelManager"},
         "VoilaKernelManager": {"kernel_pools_config": pools, "fill_delay": 1.0},
-        "MappingKernelManager": {"cull_idle_timeout": CULL_IDLE, "cull_interval": CULL_INTERVAL,
+        "MappingKernelManager": {"cull_idle_timeout": cull_idle, "cull_interval": min(CULL_INTERVAL, cull_idle),
                                  "cull_connected": False, "cull_busy": False},
         "Voila": {"ip": "127.0.0.1", "port": port, "open_browser": False},
     }

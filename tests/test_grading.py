@@ -232,6 +232,12 @@ def test_hostile_and_broken_submissions_are_contained(minimal, monkeypatch):
     for c in dup["cells"]:
         c["id"] = "same"
     _submit(minimal, item, "duplicate-ids", dup)
+    # a notebook of another module, saved under this one's name: none of its cells is this module's
+    from conftest import cell, nbg, notebook
+
+    foreign = notebook(cell("code", "def area(r):\n    return 3.14 * r * r\n", "x1", nbg("area", solution=True)),
+                       cell("code", "assert area(1) > 3\n", "x2", nbg("area-test", grade=True, locked=True, points=5)))
+    _submit(minimal, item, "other-module", foreign)
     import nbformat
 
     v3 = nbformat.writes(nbformat.reads(json.dumps(solved), as_version=4), version=3)
@@ -242,7 +248,7 @@ def test_hostile_and_broken_submissions_are_contained(minimal, monkeypatch):
 
     summary = grading.run(ws, item.assignment, limits=Limits(timeout=3, memory_mb=512), show_progress=False)
     by = {r["student"]: r for r in summary.results}
-    assert len(by) == len(HOSTILE) + 6, "every submission is accounted for"
+    assert len(by) == len(HOSTILE) + 7, "every submission is accounted for"
     full = by["good"]["auto_score"]
     assert full > 0 and by["good"]["status"] == "needs-manual"
     for name in ("gradebook", "hidden-tests", "repo-sources", "other-trainee", "environment", "network", "old-nbformat",
@@ -258,6 +264,8 @@ def test_hostile_and_broken_submissions_are_contained(minimal, monkeypatch):
     assert by["bad-json"]["status"] == "invalid"
     # changed tests are restored from the source (and flagged): the real tests decide
     assert by["changed-tests"]["restored"] and by["changed-tests"]["auto_score"] == full
+    assert by["other-module"]["auto_score"] == 0 and (by["other-module"]["status"] == "invalid" or any(
+        r.endswith(".deleted") for r in by["other-module"]["restored"]))
     assert by["deleted-tests"]["auto_score"] < full and any(r.endswith(".deleted") for r in by["deleted-tests"]["restored"])
     assert Path(db).stat().st_size >= before and sqlite3.connect(db).execute("select count(*) from student").fetchone()[0] == len(by)
     if os.geteuid() == 0:
