@@ -24,8 +24,8 @@ def test_good_module_passes_in_every_language(minimal):
     build.build(minimal, show_progress=False)
     findings = verify.verify(minimal, show_progress=False)
     kinds = sorted((f.check, f.lang) for f in findings)
-    assert kinds == [("leak", "en"), ("leak", "fr"), ("leak", "zh"), ("release", "en"), ("release", "fr"),
-                     ("release", "zh"), ("solution", "en")]
+    assert kinds == [("leak", "en"), ("leak", "fr"), ("leak", "zh"), ("lesson", "en"), ("lesson", "fr"),
+                     ("lesson", "zh"), ("release", "en"), ("release", "fr"), ("release", "zh"), ("solution", "en")]
     assert all(not f.problems for f in findings)
 
 
@@ -81,3 +81,16 @@ def test_a_crashing_kernel_is_a_finding_not_a_crash(minimal):
     build.build(minimal, show_progress=False)
     with pytest.raises(VerifyError, match=r"sample-unit-rates \[en\] solution"):
         verify.verify(minimal, ["sample-unit-rates"], ["en"], show_progress=False)
+
+
+def test_a_lesson_cell_that_raises_is_named(minimal):
+    # an example that reaches the trainee's answer in a way the lesson cannot see, and so raises there
+    path = minimal.module_notebook("sample-unit-rates")
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    at = next(i for i, c in enumerate(nb["cells"]) if c["metadata"].get("nbgrader", {}).get("solution")) + 1
+    nb["cells"].insert(at, cell("code", 'print(globals()["price_per_gb"](2, 4))', "sneaky1",
+                                nbg("sneaky", locked=True)))
+    path.write_text(json.dumps(nb, indent=1), encoding="utf-8")
+    build.build(minimal, show_progress=False)
+    with pytest.raises(VerifyError, match=r"sample-unit-rates \[fr\] lesson: sneaky"):
+        verify.verify(minimal, langs=["fr"], show_progress=False)
