@@ -16,6 +16,7 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -34,6 +35,8 @@ def wait_ready(url: str, seconds: float = 120) -> None:
     while time.monotonic() < deadline:
         try:
             urllib.request.urlopen(url, timeout=5).read()
+            return
+        except urllib.error.HTTPError:  # the server answers
             return
         except OSError:
             time.sleep(0.3)
