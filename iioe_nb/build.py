@@ -194,8 +194,7 @@ def write_language_source(project: Project, item: Item, src: Path) -> list[str]:
     data files, ``iioe_check.py``) into ``src``; returns the messages left in English."""
     nb, missing = language_notebook(project, item)
     src.mkdir(parents=True)
-    (src / f"{item.module}.ipynb").write_text(json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n",
-                                              encoding="utf-8")
+    (src / f"{item.module}.ipynb").write_text(_notebook_text(nb), encoding="utf-8")
     for path in project.module_data_files(item.module):
         dest = src / path.relative_to(project.module_dir(item.module))
         dest.parent.mkdir(parents=True, exist_ok=True)

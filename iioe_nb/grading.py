@@ -445,7 +445,8 @@ def _archive(course: Course, student: str, assignment: str, folder: Path, digest
 
 
 def plan_tasks(course: Course, assignment: str, notebooks: list[str], recorded: dict[str, str],
-               students: list[str] | None, limits: Limits, force: bool, staging: Path) -> tuple[list[Task], list[str]]:
+               students: list[str] | None, limits: Limits, force: bool, staging: Path,
+               preload: tuple[str, ...]) -> tuple[list[Task], list[str]]:
     """The submissions to grade now, and the students skipped as already graded."""
     cd = course.coursedir()
     pattern = Path(cd.format_path(cd.submitted_directory, "*", assignment))
@@ -456,7 +457,6 @@ def plan_tasks(course: Course, assignment: str, notebooks: list[str], recorded: 
     config = json.loads(json.dumps(cfg, default=str))
     limit_dict = {k: v for k, v in asdict(limits).items() if k not in ("hide",)}
     limit_dict["env"] = tuple(tuple(x) for x in limits.env)
-    preload = notebook_imports(source)
     tasks, skipped = [], []
     for folder in folders:
         student = folder.parent.name
@@ -542,7 +542,7 @@ def run(course: Course, assignment: str, *, students: list[str] | None = None, w
         staging = Path(tempfile.mkdtemp(prefix=".iioe-staging-", dir=course.root))
         try:
             tasks, summary.skipped = plan_tasks(course, assignment, notebooks, writer.recorded(assignment), students,
-                                                limits, force, staging)
+                                                limits, force, staging, preload)
             autograded = lambda student, aid: course.step("autograded", student, aid)  # noqa: E731
             pending: list[Result] = []
             last_flush = time.monotonic()

@@ -115,7 +115,7 @@ def lesson(nb: dict, lang: str) -> dict:
             if not meta.get("locked"):
                 # a free cell for the trainee's own trials, and the sentence that offers it
                 if out and out[-1]["cell_type"] == "markdown" and not out[-1]["metadata"].get(LESSON_META) \
-                        and not _heading(_src(out[-1])) and "iioe_keep" not in out[-1]["metadata"]:
+                        and not _heading(_src(out[-1])):
                     out.pop()
                 continue
             defined, free = _names(text)
