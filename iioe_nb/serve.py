@@ -87,6 +87,8 @@ def plan(project: Project, module: str | None, lang: str, port: int = DEFAULT_PO
         "MappingKernelManager": {"cull_idle_timeout": cull_idle, "cull_interval": min(CULL_INTERVAL, cull_idle),
                                  "cull_connected": False, "cull_busy": False},
         "Voila": {"ip": "127.0.0.1", "port": port, "open_browser": False},
+        # a shell channel that cannot miss a cell's reply while widgets send (iioe_nb/kernel_client.py)
+        "KernelManager": {"client_factory": "iioe_nb.kernel_client.SteadyKernelClient"},
     }
     cwd = project.home / "serve"
     argv = [sys.executable, "-m", "voila", str(target), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1"]

@@ -59,7 +59,10 @@ def run_notebook(nb: dict, folder: str) -> tuple[dict, float, tuple[float, str]]
     node = nbformat.reads(json.dumps(nb), as_version=4)
     # IPC sockets in the notebook's own folder: no TCP port, and no warning about one. The client owns
     # its (async) kernel manager, so a kernel that dies is noticed within a second and shut down.
-    cfg = Config({"KernelManager": {"transport": "ipc", "ip": os.path.join(folder, ".kernel")}})
+    # Its shell channel polls in slices: a reply is never missed while widgets send (kernel_client).
+    from .kernel_client import CONFIG as steady
+
+    cfg = Config({"KernelManager": {"transport": "ipc", "ip": os.path.join(folder, ".kernel"), **steady}})
     client = NotebookClient(node, config=cfg, timeout=CELL_TIMEOUT, kernel_name="python3", allow_errors=True,
                             shutdown_kernel="immediate", resources={"metadata": {"path": folder}})
     slowest = (0.0, "")
