@@ -258,6 +258,10 @@ def test_every_lesson_renders_in_its_language_and_its_widget_answers(browser, ga
             problems.append(f"{module.id}: error output")
         if module.title.get(lang) not in body:
             problems.append(f"{module.id}: title not in {lang}")
+        cut = page.evaluate("Array.from(document.querySelectorAll('.widget-label')).filter(e => e.offsetParent"
+                            " && e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)")
+        if cut:  # a translated label longer than the English one must not end in "…"
+            problems.append(f"{module.id}: widget labels cut off in {lang}: {cut}")
         before = _outputs(page)
         how = _interact(page)
         try:
