@@ -43,20 +43,28 @@ def wait_ready(url: str, seconds: float = 120) -> None:
     raise TimeoutError(url)
 
 
-def load_times(browser, url: str, loads: int, pause: float) -> list[float]:
-    out = []
+STUCK = 60.0  # seconds after which a load counts as a page that never showed its widgets
+
+
+def load_times(browser, url: str, loads: int, pause: float) -> tuple[list[float], int]:
+    """Seconds per load that showed its widgets, and how many loads never did within STUCK seconds."""
+    out, stuck = [], 0
     for _ in range(loads):
         page = browser.new_page()
         page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("http://127.0.0.1", "data:", "blob:"))
                    else r.abort())
         started = time.perf_counter()
-        page.goto(url, wait_until="domcontentloaded", timeout=120_000)
-        page.wait_for_selector(".jupyter-widgets", state="attached", timeout=120_000)
-        page.wait_for_function("!document.body.innerText.includes('Loading widget')", timeout=120_000)
-        out.append(time.perf_counter() - started)
+        limit = STUCK * 1000
+        try:
+            page.goto(url, wait_until="domcontentloaded", timeout=limit)
+            page.wait_for_selector(".jupyter-widgets", state="attached", timeout=limit)
+            page.wait_for_function("!document.body.innerText.includes('Loading widget')", timeout=limit)
+            out.append(time.perf_counter() - started)
+        except Exception:  # playwright's TimeoutError: the page never finished (a missed kernel reply)
+            stuck += 1
         page.close()
         time.sleep(pause)  # let the pool refill, as between two readers
-    return out
+    return out, stuck
 
 
 def main() -> None:
@@ -101,16 +109,26 @@ def main() -> None:
             finally:
                 proc.terminate()
                 proc.wait(20)
-            rows.append((module, statistics.median(times["plain"]), statistics.median(times["iioe"])))
-            print(f"{module:28} plain voila {rows[-1][1]:5.2f} s   iioe serve (pre-heated) {rows[-1][2]:5.2f} s",
-                  flush=True)
+            (plain, plain_stuck), (ours, ours_stuck) = times["plain"], times["iioe"]
+            rows.append((module, _median(plain), _median(ours), plain_stuck, ours_stuck))
+            print(f"{module:28} plain voila {_fmt(rows[-1][1])} ({plain_stuck} stuck)   "
+                  f"iioe serve (pre-heated) {_fmt(rows[-1][2])} ({ours_stuck} stuck)", flush=True)
         browser.close()
-    plain = [r[1] for r in rows]
-    ours = [r[2] for r in rows]
+    plain = [r[1] for r in rows if r[1] is not None]
+    ours = [r[2] for r in rows if r[2] is not None]
     print(f"\n{len(rows)} lessons [{args.lang}], median of {args.loads} loads each; request to widgets shown")
     print(f"{'':28} {'plain voila':>12} {'iioe serve':>12}")
-    print(f"{'median':28} {statistics.median(plain):11.2f}s {statistics.median(ours):11.2f}s")
-    print(f"{'worst':28} {max(plain):11.2f}s {max(ours):11.2f}s")
+    print(f"{'median':28} {_fmt(_median(plain)):>12} {_fmt(_median(ours)):>12}")
+    print(f"{'worst':28} {_fmt(max(plain, default=None)):>12} {_fmt(max(ours, default=None)):>12}")
+    print(f"{f'loads stuck (> {STUCK:.0f} s)':28} {sum(r[3] for r in rows):>12} {sum(r[4] for r in rows):>12}")
+
+
+def _median(values: list[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def _fmt(seconds: float | None) -> str:
+    return "  none" if seconds is None else f"{seconds:5.2f} s"
 
 
 if __name__ == "__main__":
