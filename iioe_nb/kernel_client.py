@@ -36,5 +36,5 @@ class SteadyKernelClient(AsyncKernelClient):
     shell_channel_class = Type(SteadyShellChannel)  # type: ignore[assignment]
 
 
-# What a kernel manager's config takes: {"KernelManager": CONFIG} (serve.py writes the same for Voilà)
+# What a kernel manager's config takes: {"KernelManager": CONFIG} (serve.py and verify.py give it)
 CONFIG = {"client_factory": f"{__name__}.SteadyKernelClient"}

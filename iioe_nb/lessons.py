@@ -19,19 +19,12 @@ import ast
 import re
 
 from iioe_nb.messages import gettext_in
+from iioe_nb.translation import cell_source as _src
+from iioe_nb.translation import nbgrader_meta as _nbg
 
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
 _WIDGET = re.compile(r"\b(interact|interactive|widgets\.|ipywidgets)\b")
 LESSON_META = "iioe_lesson"
-
-
-def _src(cell: dict) -> str:
-    s = cell.get("source", "")
-    return "".join(s) if isinstance(s, list) else s
-
-
-def _nbg(cell: dict) -> dict:
-    return (cell.get("metadata") or {}).get("nbgrader") or {}
 
 
 def _heading(text: str) -> str | None:
@@ -44,6 +37,12 @@ def _heading(text: str) -> str | None:
 
 def _note(text: str, cid: str) -> dict:
     return {"cell_type": "markdown", "id": cid, "metadata": {LESSON_META: True}, "source": text}
+
+
+def _exercise_note(heading_text: str, says: str, cid: str) -> dict:
+    """What stands for an exercise or reflection: its title (when it has one) and where it is done."""
+    title = _heading(heading_text)
+    return _note(f"**{title}**\n\n*{says}*" if title else f"*{says}*", cid)
 
 
 def _names(source: str) -> tuple[set[str], set[str]]:
@@ -99,8 +98,7 @@ def lesson(nb: dict, lang: str) -> dict:
                 unavailable |= _names(text)[0] - available
             continue
         if meta.get("task"):
-            title = _heading(text)
-            out.append(_note(f"**{title}**\n\n*{reflect_note}*" if title else f"*{reflect_note}*", cid))
+            out.append(_exercise_note(text, reflect_note, cid))
             skip_next_markdown = True  # the answer area below a reflection
             continue
         if kind == "markdown" and skip_next_markdown and not meta.get("locked"):
@@ -108,8 +106,7 @@ def lesson(nb: dict, lang: str) -> dict:
             continue
         skip_next_markdown = False
         if kind == "markdown" and _nbg(nxt).get("solution") and not meta.get("locked"):
-            title = _heading(text)
-            out.append(_note(f"**{title}**\n\n*{done_note}*" if title else f"*{done_note}*", cid))
+            out.append(_exercise_note(text, done_note, cid))
             continue
         if kind == "code":
             if not meta.get("locked"):

@@ -12,18 +12,15 @@ import re
 import shutil
 from pathlib import Path
 
+from iioe_nb.translation import cell_source
+
 VARIANTS = ("solved", "partial", "untouched")
 _MARKER = re.compile(r"^[ \t]*(###|<!--)?[ \t]*(BEGIN|END) SOLUTION[ \t]*(-->)?[ \t]*\n?", re.MULTILINE)
 
 
-def _source(cell: dict) -> str:
-    src = cell.get("source", "")
-    return "".join(src) if isinstance(src, list) else src
-
-
 def solution_text(cell: dict) -> str:
     """A source cell's answer with nbgrader's solution markers removed."""
-    return _MARKER.sub("", _source(cell)).rstrip() + "\n"
+    return _MARKER.sub("", cell_source(cell)).rstrip() + "\n"
 
 
 def answered(release: dict, source: dict, variant: str) -> dict:

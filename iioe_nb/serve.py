@@ -58,6 +58,7 @@ def port_free(port: int) -> bool:
 def plan(project: Project, module: str | None, lang: str, port: int = DEFAULT_PORT, pool: int = 1,
          cull_idle: int = CULL_IDLE) -> Plan:
     """Check the request and say how Voilà will be started; nothing is started yet."""
+    from iioe_nb import kernel_client
     catalog = load_catalog(project)
     if module:
         course, _m = catalog.module(module)
@@ -87,8 +88,7 @@ def plan(project: Project, module: str | None, lang: str, port: int = DEFAULT_PO
         "MappingKernelManager": {"cull_idle_timeout": cull_idle, "cull_interval": min(CULL_INTERVAL, cull_idle),
                                  "cull_connected": False, "cull_busy": False},
         "Voila": {"ip": "127.0.0.1", "port": port, "open_browser": False},
-        # a shell channel that cannot miss a cell's reply while widgets send (iioe_nb/kernel_client.py)
-        "KernelManager": {"client_factory": "iioe_nb.kernel_client.SteadyKernelClient"},
+        "KernelManager": dict(kernel_client.CONFIG),  # a shell channel that cannot miss a cell's reply
     }
     cwd = project.home / "serve"
     argv = [sys.executable, "-m", "voila", str(target), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1"]

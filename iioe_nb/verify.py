@@ -127,6 +127,13 @@ def stage(files: list[tuple[Path, str]], nb_name: str, nb: dict) -> str:
     return folder
 
 
+def _in_its_folder(kind: str, module: str, lang: str, nb_path: Path, text: str) -> tuple:
+    """A job running the notebook ``text`` (read from ``nb_path``) beside the other files of its folder."""
+    folder, nb = nb_path.parent, json.loads(text)
+    files = [(p, str(p.relative_to(folder))) for p in sorted(folder.rglob("*")) if p.is_file() and p != nb_path]
+    return (kind, module, lang, nb, stage(files, nb_path.name, nb))
+
+
 # ----------------------------------------------------------------------------------------- leaks
 
 
@@ -193,7 +200,6 @@ def verify(project: Project, modules: list[str] | None = None, langs: list[str] 
         files.append((build.SHIPPED_CHECK, CHECK_MODULE))
         jobs.append(("solution", module, "en", nb, stage(files, src.name, nb)))
     for item in items:
-        folder = project.release_module_dir(item.module, item.lang)
         nb_path = project.release_notebook(item.module, item.lang)
         text = nb_path.read_text(encoding="utf-8")
         lang_source, _missing = build.language_notebook(project, item)
@@ -201,13 +207,8 @@ def verify(project: Project, modules: list[str] | None = None, langs: list[str] 
         lesson_text = lesson_path.read_text(encoding="utf-8")
         findings.append(Finding(item.module, item.lang, "leak",
                                 leak_scan(text, lang_source) + leak_scan(lesson_text, lang_source)))
-        files = [(p, str(p.relative_to(folder))) for p in sorted(folder.rglob("*")) if p.is_file() and p != nb_path]
-        jobs.append(("release", item.module, item.lang, json.loads(text), stage(files, nb_path.name, json.loads(text))))
-        lesson_folder = lesson_path.parent
-        files = [(p, str(p.relative_to(lesson_folder))) for p in sorted(lesson_folder.rglob("*"))
-                 if p.is_file() and p != lesson_path]
-        jobs.append(("lesson", item.module, item.lang, json.loads(lesson_text),
-                     stage(files, lesson_path.name, json.loads(lesson_text))))
+        jobs.append(_in_its_folder("release", item.module, item.lang, nb_path, text))
+        jobs.append(_in_its_folder("lesson", item.module, item.lang, lesson_path, lesson_text))
 
     workers = workers or max(1, min(len(jobs), os.cpu_count() or 1))
     ctx = multiprocessing.get_context("fork")

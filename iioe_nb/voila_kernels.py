@@ -26,20 +26,19 @@ def _pooled(manager) -> set[str]:
 
 
 class ClassroomKernelManager(AsyncMappingKernelManager):
-    def _iioe_state(self) -> tuple[set, dict]:
-        if not hasattr(self, "_iioe_connected"):
-            self._iioe_connected, self._iioe_pool_seen = set(), {}
-        return self._iioe_connected, self._iioe_pool_seen
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._iioe_connected: set[str] = set()  # kernels a page has connected to
+        self._iioe_pool_seen: dict[str, float] = {}  # kernel → when it was last seen in a pool
 
     def notify_connect(self, kernel_id):
-        self._iioe_state()[0].add(kernel_id)
+        self._iioe_connected.add(kernel_id)
         return super().notify_connect(kernel_id)
 
     async def cull_kernel_if_idle(self, kernel_id):
-        connected, pool_seen = self._iioe_state()
         now = time.monotonic()
         for kid in _pooled(self):
-            pool_seen[kid] = now
-        if kernel_id not in connected and now - pool_seen.setdefault(kernel_id, now) < ABANDONED:
+            self._iioe_pool_seen[kid] = now
+        if kernel_id not in self._iioe_connected and now - self._iioe_pool_seen.setdefault(kernel_id, now) < ABANDONED:
             return None
         return await super().cull_kernel_if_idle(kernel_id)
